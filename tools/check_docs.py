@@ -11,7 +11,7 @@ For every notebook page (expectations read from the source notebooks in nbs/, no
 Screenshots of the home page and a method page go to $CI_ARTIFACTS/screenshots (default ci-artifacts/screenshots).
 
 Uses Debian's chromium and chromium-driver (`apt-get install -y chromium chromium-driver`) through Selenium; installs
-nothing. Without them it prints SKIPPED and exits 0, or exits 1 with `--require-browser` (what CI passes).
+nothing. Where Debian's libjs-mathjax is installed the pages typeset their math, and TeX left raw is a failure. Without them it prints SKIPPED and exits 0, or exits 1 with `--require-browser` (what CI passes).
 Usage: `python tools/check_docs.py [--build] [--preview _preview] [--require-browser]`.
 """
 import argparse, ast, json, os, re, shutil, sys, tempfile, time
@@ -83,14 +83,21 @@ def make_driver(profile):
 _JS_PAGE = r"""
 const done = arguments[arguments.length - 1];
 const imgs = [...document.images];
+const typeset = () => new Promise(r => (window.MathJax && MathJax.Hub) ? MathJax.Hub.Queue(r) : r());
 Promise.all(imgs.map(i => i.complete ? null : new Promise(r => { i.onload = i.onerror = r; setTimeout(r, 5000); })))
-.then(() => {
+.then(typeset).then(() => {
   const main = document.querySelector('main') || document.body;
+  const bare = main.cloneNode(true);                 // the prose: code, scripts and typeset math left out
+  bare.querySelectorAll('pre, code, script, .MathJax, .MathJax_Display, .MathJax_Preview, mjx-container').forEach(e => e.remove());
+  document.body.appendChild(bare); bare.style.display = 'block';
+  const prose = bare.innerText; bare.remove();
   const outs = [...document.querySelectorAll('.output_subarea, .jp-OutputArea-output')];
   done({
     title: document.title,
     h1: (document.querySelector('h1') || {}).innerText || '',
     text_len: main.innerText.length,
+    mathjax: !!(window.MathJax && MathJax.Hub),
+    raw_tex: (prose.match(/\$[^$\n]{0,80}\\[a-zA-Z]+[^$\n]{0,40}\$?/g) || []).slice(0, 3),
     docs: [...document.querySelectorAll('.lacvit-doc')].map(d => ({
       heading: ((d.querySelector('h1,h2,h3,h4,h5,h6') || {}).innerText || '').trim(),
       has_code: !!d.querySelector('pre'),
@@ -146,6 +153,7 @@ def check_site(preview, shots=None, log=print):
             if not exp['title']: fails.append('the notebook has no "# Title" in its first markdown cell')
             elif exp['title'].replace('`', '') not in r['title'] or r['h1'].strip() != exp['title'].replace('`', ''):
                 fails.append(f"title {r['title']!r} / H1 {r['h1']!r}, expected {exp['title']!r}")
+            if r['mathjax'] and r['raw_tex']: fails.append(f"math left as TeX: {r['raw_tex']}")
             if r['text_len'] < 300: fails.append(f"only {r['text_len']} characters of text")
             heads = [d['heading'] for d in r['docs']]
             for n in exp['names']:
