@@ -2,11 +2,12 @@
 the frozen encoder again in every epoch (a plain `freeze` + `fit`). Prints both times, the speed-up and both test
 accuracies, measured side by side in one run.
 
-    python benchmarks/bench_stage2.py [--epochs 100] [--threads 2] [--no-pretrained]
+    python benchmarks/bench_stage2.py [--epochs 100] [--threads 2] [--seeds 1] [--no-pretrained]
 """
 import argparse, os, time, warnings
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 warnings.filterwarnings('ignore')
+import numpy as np
 import torch
 from fastai.callback.core import Callback
 from fastai.callback.progress import ProgressCallback
@@ -30,25 +31,31 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--epochs', type=int, default=100)
     ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--seeds', type=int, default=1, help='repeat with seeds 0..n-1: accuracies as mean +- std')
     ap.add_argument('--no-pretrained', action='store_true')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     pretrained = MICRO_WEIGHTS.exists() and not a.no_pretrained
     print(f"micro ViT ({'pretrained on Fashion-MNIST' if pretrained else 'random init'}), digits 32 px, "
           f"{a.epochs} head epochs, {torch.get_num_threads()} threads")
-    # cached: what fit_lacvit does in stage 2
-    learn = make(pretrained)
-    t = time.perf_counter(); learn.fit_lacvit(0, a.epochs, head_lr=0.1); t_cached = time.perf_counter() - t
-    acc_cached = learn.validate(ds_idx=2)[1]
-    # naive: the frozen encoder in every epoch
-    learn = make(pretrained)
-    learn.model.encoder.requires_grad_(False); learn.model.projector.requires_grad_(False)
-    t = time.perf_counter()
-    fit_sched(learn, a.epochs, 0.1, 'cos', wd=0., cbs=EncoderStaysInEval())
-    t_naive = time.perf_counter() - t
-    acc_naive = learn.validate(ds_idx=2)[1]
-    print(f"| way | time (s) | test accuracy |\n|---|---|---|\n"
-          f"| encoder every epoch | {t_naive:.1f} | {acc_naive:.4f} |\n| cached features (fit_lacvit) | {t_cached:.1f} | {acc_cached:.4f} |")
-    print(f"speed-up: {t_naive/t_cached:.1f}x (goal >= 20x); accuracy difference {acc_cached-acc_naive:+.4f}")
+    tc, tn, ac, an = [], [], [], []
+    for seed in range(a.seeds):
+        # cached: what fit_lacvit does in stage 2
+        learn = make(pretrained, seed)
+        t = time.perf_counter(); learn.fit_lacvit(0, a.epochs, head_lr=0.1); tc.append(time.perf_counter() - t)
+        ac.append(learn.validate(ds_idx=2)[1])
+        # naive: the frozen encoder in every epoch
+        learn = make(pretrained, seed)
+        learn.model.encoder.requires_grad_(False); learn.model.projector.requires_grad_(False)
+        t = time.perf_counter()
+        fit_sched(learn, a.epochs, 0.1, 'cos', wd=0., cbs=EncoderStaysInEval())
+        tn.append(time.perf_counter() - t)
+        an.append(learn.validate(ds_idx=2)[1])
+    ms = lambda v: f"{np.mean(v):.4f}" + (f" +- {np.std(v, ddof=1):.4f}" if len(v) > 1 else '')
+    t_cached, t_naive = np.median(tc), np.median(tn)
+    print(f"| way | time (s, median) | test accuracy ({a.seeds} seed(s)) |\n|---|---|---|\n"
+          f"| encoder every epoch | {t_naive:.1f} | {ms(an)} |\n| cached features (fit_lacvit) | {t_cached:.1f} | {ms(ac)} |")
+    d = np.array(ac) - np.array(an)
+    print(f"speed-up: {t_naive/t_cached:.1f}x (goal >= 20x); accuracy difference per seed {np.round(d, 4).tolist()}")
 
 if __name__ == '__main__': main()
