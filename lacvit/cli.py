@@ -31,6 +31,10 @@ __all__ = ['METHODS', 'COMMANDS', 'UsageError', 'make_dls', 'run_method', 'train
 METHODS = ('lacvit', 'simclr', 'npair', 'ce')
 _OPTS = dict(sgd=sgd_momentum, adamw=Adam) # fastai's Adam decouples weight decay: AdamW
 
+def _opt_func(opt):
+    if opt not in _OPTS: raise UsageError(f"Unknown optimiser {opt!r}: choose from {', '.join(_OPTS)}")
+    return _OPTS[opt]
+
 class UsageError(ValueError):
     "A bad command-line value: reported in one line with exit code 2"
 
@@ -93,13 +97,13 @@ def run_method(method:str, # 'lacvit', 'simclr', 'npair' or 'ce'
               ) -> tuple:
     "Train `method` from a fresh encoder and score it on the full test set: returns `(learner, metrics dict)`"
     if method not in METHODS: raise UsageError(f"Unknown method {method!r}: choose from {', '.join(METHODS)}")
-    if opt not in _OPTS: raise UsageError(f"Unknown optimiser {opt!r}: choose from {', '.join(_OPTS)}")
+    opt_func = _opt_func(opt)
     from lacvit.models import create_encoder, encoder_config
     set_seed(seed, reproducible=True)
     enc = create_encoder(arch, pretrained=pretrained, checkpoint=checkpoint)
     size = size or encoder_config(enc)['input_size'][-1]
     dls = make_dls(dataset, path, size, bs, seed, classes, n_per_class, num_workers=num_workers)
-    learn = lacvit_learner(dls, enc, opt_func=_OPTS[opt])
+    learn = lacvit_learner(dls, enc, opt_func=opt_func)
     if quiet: learn.remove_cb(ProgressCallback)
     wd = ifnone(wd, 0.05 if opt == 'adamw' else 1e-4)
     t0 = time.time()
@@ -168,8 +172,7 @@ def train(dataset:str='digits', # dataset: digits, fashion_mnist, cifar10, cifar
          ):
     "Train and evaluate on the test set; print a table and write a report folder (metrics, models, loss curves)"
     methods = _methods(method)
-    _check_dataset(dataset)
-    if opt not in _OPTS: raise UsageError(f"Unknown optimiser {opt!r}: choose from {', '.join(_OPTS)}")
+    _check_dataset(dataset); _opt_func(opt)
     out = _check_out(out or f"lacvit_runs/{dataset}-{time.strftime('%Y%m%d-%H%M%S')}", force)
     rows = []
     for m in methods:
@@ -211,8 +214,7 @@ def compare(dataset:str='digits', # dataset (as for train)
            ):
     "Run several methods over several seeds; print mean, std and a paired test of test top-1 against the first method"
     methods = _methods(method)
-    _check_dataset(dataset)
-    if opt not in _OPTS: raise UsageError(f"Unknown optimiser {opt!r}: choose from {', '.join(_OPTS)}")
+    _check_dataset(dataset); _opt_func(opt)
     if seeds < 1: raise UsageError("--seeds must be at least 1")
     if test not in ('ttest', 'wilcoxon'): raise UsageError(f"--test must be ttest or wilcoxon, got {test!r}")
     out = _check_out(out or f"lacvit_runs/compare-{dataset}-{time.strftime('%Y%m%d-%H%M%S')}", force)

@@ -18,7 +18,6 @@ import torch.nn.functional as F
 from PIL import Image
 from fastcore.basics import store_attr, listify
 from fastcore.meta import delegates
-from fastcore.basics import chunked
 from fastai.data.core import DataLoaders, Datasets, TfmdDL
 from fastai.data.transforms import Transform, ItemTransform, ItemGetter, Categorize, IntToFloatTensor
 from fastai.data.external import untar_data, URLs

@@ -21,6 +21,10 @@ from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy, top_k_accuracy
 from fastai.optimizer import SGD
 from fastai.callback.schedule import ParamScheduler, SchedCos, SchedNo, combined_cos
+from fastai.callback.core import TrainEvalCallback
+from fastai.callback.fp16 import MixedPrecision
+from fastai.callback.progress import ProgressCallback
+from fastai.learner import Recorder, CastToTensor
 from .models import create_encoder, encoder_config, LaCViTModel, lacvit_splitter
 from .callback import *
 
@@ -153,11 +157,6 @@ def plot_stages(self:Learner, figsize=(10, 3.5), # size of the whole figure
     return fig
 
 # %% ../nbs/04_learner.ipynb #b6d34104
-from fastai.callback.core import TrainEvalCallback
-from fastai.callback.fp16 import MixedPrecision
-from fastai.callback.progress import ProgressCallback
-from fastai.learner import Recorder, CastToTensor
-
 _LEAN_LOOP_SAFE = (TrainEvalCallback, Recorder, CastToTensor, ProgressCallback, NonFiniteGuard, MixedPrecision)
 
 def lean_loop_ok(learn:Learner, # the learner about to train its head on cached features
@@ -166,10 +165,8 @@ def lean_loop_ok(learn:Learner, # the learner about to train its head on cached 
     "True when no callback of `learn` (or in `cbs`) needs fastai's per-batch events, so `fit_head_on_features` may run"
     return not listify(cbs) and all(isinstance(cb, _LEAN_LOOP_SAFE) for cb in learn.cbs)
 
-def _fire(cbs, event):
-    for cb in cbs:
-        f = getattr(cb, event, None)
-        if f is not None: f()
+def _fire(cbs, event): # fit- and epoch-level events, through fastai's own `Callback.__call__`
+    for cb in cbs: cb(event)
 
 def _head_batch(learn, xb, yb):
     learn.xb, learn.yb = (xb,), (yb,)
