@@ -16,7 +16,7 @@ os.environ.setdefault('HF_HUB_OFFLINE', '1')
 import torch
 import timm
 from timm.models.vision_transformer import VisionTransformer
-from lacvit.data import ViewAugment
+from lacvit.augment import ViewAugment
 
 
 def settings(quick):

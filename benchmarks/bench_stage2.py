@@ -13,7 +13,7 @@ import torch
 from fastai.callback.core import Callback
 from fastai.callback.progress import ProgressCallback
 from fastai.torch_core import set_seed
-from lacvit.data import digits
+from lacvit.datasets import digits
 from lacvit.learner import lacvit_learner, fit_sched
 from lacvit.models import MICRO_WEIGHTS
 

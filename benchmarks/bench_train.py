@@ -10,8 +10,9 @@ warnings.filterwarnings('ignore')
 import torch
 from fastai.callback.progress import ProgressCallback
 from fastai.torch_core import set_seed
-from lacvit.callback import Renormalizer, find_normalize, make_views
-from lacvit.data import digits, ViewAugment
+from lacvit.augment import Renormalizer, find_normalize, make_views
+from lacvit.datasets import digits
+from lacvit.augment import ViewAugment
 from lacvit.learner import lacvit_learner
 from lacvit.losses import LaCViTLoss
 

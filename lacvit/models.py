@@ -19,11 +19,12 @@ from timm.models import (build_model_with_cfg, generate_default_cfgs, get_arch_n
                          register_model, resolve_pretrained_cfg, split_model_name_tag)
 from timm.models.vision_transformer import VisionTransformer, checkpoint_filter_fn as _vit_filter_fn
 from fastai.torch_core import params
+from .gradcache import chunked_forward
 
 # %% auto #0
 __all__ = ['FMNIST_MEAN', 'FMNIST_STD', 'MICRO_WEIGHTS', 'default_cfgs', 'default_pool', 'vit_micro_patch4_32', 'read_state_dict',
            'convert_state_dict', 'CheckpointWarning', 'CheckpointInfo', 'load_encoder_checkpoint', 'create_encoder',
-           'encoder_config', 'ProjectionHead', 'LaCViTModel', 'lacvit_splitter']
+           'encoder_config', 'model_input_size', 'ProjectionHead', 'LaCViTModel', 'lacvit_splitter']
 
 # %% ../nbs/01_models.ipynb #7fc0032d
 _POOLS = ('token', 'avg')
@@ -279,6 +280,12 @@ def encoder_config(encoder:nn.Module, # a timm encoder (or a `LaCViTModel`, whos
     return dict(input_size=size, mean=tuple(cfg['mean']), std=tuple(cfg['std']),
                 interpolation=cfg['interpolation'], crop_pct=cfg['crop_pct'])
 
+# %% ../nbs/01_models.ipynb #d966f041
+def model_input_size(model:nn.Module, # a `LaCViTModel` or a timm encoder
+                    ) -> int:
+    "Side of the square images the model's encoder expects, from its timm `pretrained_cfg`"
+    return encoder_config(getattr(model, 'encoder', model))['input_size'][-1]
+
 # %% ../nbs/01_models.ipynb #6eaa13a1
 class ProjectionHead(nn.Sequential):
     "Linear(dim, dim) -> ReLU -> Linear(dim, proj_dim), output L2-normalised"
@@ -307,7 +314,6 @@ class LaCViTModel(nn.Module):
 
     def _chunked(self, fn, x):
         if self.chunk_size is None or not torch.is_grad_enabled() or len(x) <= self.chunk_size: return fn(x)
-        from lacvit.gradcache import chunked_forward
         return chunked_forward(fn, x, self.chunk_size)
     def embed(self, x:torch.Tensor, # images [B, 3, H, W]
              )->torch.Tensor:
