@@ -10,11 +10,12 @@ import math
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from fastcore.basics import store_attr
+from fastcore.basics import store_attr, patch
 from fastai.data.transforms import Normalize
 
 # %% auto #0
-__all__ = ['rgb_to_gray', 'adjust_hue', 'ViewAugment', 'find_normalize', 'Renormalizer', 'make_views', 'show_views']
+__all__ = ['VIEW_PRESETS', 'rgb_to_gray', 'adjust_hue', 'ViewAugment', 'default_views', 'find_normalize', 'Renormalizer',
+           'make_views', 'show_views']
 
 # %% ../nbs/02_augment.ipynb #b88d1ff0
 _LUMA = (0.299, 0.587, 0.114)  # ITU-R 601
@@ -149,6 +150,40 @@ class ViewAugment(nn.Module):
         elif dt in (torch.float16, torch.bfloat16): x = x.float()   # sampling grids and HSV need float32
         if x.shape[1] == 1: x = x.expand(-1, 3, -1, -1)
         return self.apply(x, self.get_params(x.shape[0], x.shape[2], x.shape[3], device=x.device, generator=generator)).to(dt)
+
+# %% ../nbs/02_augment.ipynb #c99a0838
+VIEW_PRESETS = {
+    'paper': dict(scale=(0.2, 1.), flip_p=0.5, jitter=(0.4, 0.4, 0.4, 0.1), jitter_p=0.8, gray_p=0.2),
+    'mild':  dict(scale=(0.35, 1.), flip_p=0.5, jitter=(0.4, 0.4, 0.2, 0.05), jitter_p=0.5, gray_p=0.),
+    'crop':  dict(scale=(0.5, 1.), flip_p=0.5, jitter_p=0., gray_p=0.),
+}
+
+@patch(cls_method=True)
+def from_preset(cls:ViewAugment, preset:str, # a name of `VIEW_PRESETS`
+                size:int|tuple, # output size (int or (h, w))
+                 n_views:int=2, # views per image
+                 flip:bool=True, # allow horizontal flips (False for digits, text, ...)
+                 colour:bool=True, # keep the preset's colour jitter and greyscale (False: crop and flip only)
+                ):
+    "The `ViewAugment` of a named preset"
+    if preset not in VIEW_PRESETS: raise ValueError(f"Unknown view preset {preset!r}: choose one of {list(VIEW_PRESETS)}")
+    kw = dict(VIEW_PRESETS[preset])
+    if not flip: kw['flip_p'] = 0.
+    if not colour: kw.update(jitter_p=0., gray_p=0.)
+    aug = cls(size, n_views=n_views, **kw)
+    aug.preset = preset
+    return aug
+
+def default_views(dls, # DataLoaders; a dataset of `lacvit.datasets` declares `dls.views` (preset and flip)
+                  size:int|tuple, # output size
+                  n_views:int=2, # views per image
+                  colour:bool=True, # False: crop and flip only (the task stage's augmentation)
+                 ) -> ViewAugment:
+    "The views `dls` declare (`dls.views`: preset, flip), else 'paper' for images of 96 px and more and 'mild' below"
+    v = dict(getattr(dls, 'views', None) or {})
+    side = min(size) if isinstance(size, (tuple, list)) else size
+    return ViewAugment.from_preset(v.get('preset', 'paper' if side >= 96 else 'mild'), size, n_views,
+                                   flip=v.get('flip', True), colour=colour)
 
 # %% ../nbs/02_augment.ipynb #852c77be
 def find_normalize(dls, # fastai `DataLoaders` (or one `DataLoader`) whose `after_batch` is searched

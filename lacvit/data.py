@@ -185,6 +185,7 @@ def dls_from_items(
     skip_corrupt:bool=False, # decode every image at build time and drop unreadable ones with a warning
     path='.', # `dls.path`
     batch_tfms=None, # extra batch transforms (no Normalize: the learner adds the encoder's)
+    views:dict=None, # what the images tolerate: `dict(preset=..., flip=...)`, kept as `dls.views` (see `lacvit.augment.default_views`)
     **kwargs # passed to `Datasets.dataloaders` (e.g. `num_workers`: default 0 for arrays, fastai's for files; `val_bs`)
 )->DataLoadersWithTest: # the train, valid and test loaders (`dls.test`, also `dls[2]`)
     "Train/valid/test `DataLoaders` of RGB float images in [0,1] from lists of `(image, label)` items"
@@ -221,7 +222,9 @@ def dls_from_items(
     dls = dsets.dataloaders(bs=bs, path=path, dl_type=ImageDL, after_batch=[IntToFloatTensor(), ResizeBatch(size)] + listify(batch_tfms), **kwargs)
     if seed is not None: dls.train.rng = random.Random(seed)  # every epoch's shuffle follows from it
     for dl in dls.loaders: dl._arrays()  # stack in-memory arrays once, before any worker starts
-    return DataLoadersWithTest(*dls.loaders, path=dls.path, device=dls.device)
+    res = DataLoadersWithTest(*dls.loaders, path=dls.path, device=dls.device)
+    res.views = views
+    return res
 
 # %% ../nbs/03_data.ipynb #16f261bc
 class TensorLoader(DataLoader):

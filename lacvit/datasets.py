@@ -17,11 +17,16 @@ from fastai.data.external import untar_data, URLs
 from .data import dls_from_items, stratified_split, IMAGE_EXTS
 
 # %% auto #0
-__all__ = ['CIFAR100_COARSE', 'CIFAR100_FINE2COARSE', 'FASHION_CLASSES', 'FASHION_DEBIAN', 'DATASETS', 'cifar10', 'cifar100',
-           'cub', 'pets', 'flowers', 'read_idx', 'load_fashion_mnist', 'fashion_mnist', 'digits', 'folder',
+__all__ = ['DATASET_VIEWS', 'CIFAR100_COARSE', 'CIFAR100_FINE2COARSE', 'FASHION_CLASSES', 'FASHION_DEBIAN', 'DATASETS', 'cifar10',
+           'cifar100', 'cub', 'pets', 'flowers', 'read_idx', 'load_fashion_mnist', 'fashion_mnist', 'digits', 'folder',
            'find_dataset', 'get_dls']
 
 # %% ../nbs/04_datasets.ipynb #ac665ce5
+DATASET_VIEWS = dict( # the view preset of each dataset (`lacvit.augment.VIEW_PRESETS`) and whether flips keep its classes
+    cifar10=dict(preset='paper', flip=True), cifar100=dict(preset='paper', flip=True), cub=dict(preset='paper', flip=True),
+    pets=dict(preset='paper', flip=True), flowers=dict(preset='paper', flip=True),
+    fashion_mnist=dict(preset='crop', flip=True), digits=dict(preset='crop', flip=False))
+
 def _image_files(d):
     "Sorted image files directly in folder `d`"
     with os.scandir(d) as it:
@@ -83,6 +88,7 @@ def cifar10(path=None, # the `cifar10` folder; None: `untar_data(URLs.CIFAR)`
             valid_pct=0.1, # fraction of each training class held out for validation
             **kwargs): # `dls_from_items` arguments (`classes`, `n_per_class`, ...), then `Datasets.dataloaders`
     "CIFAR-10 (fastai archive `URLs.CIFAR`): 50,000 train / 10,000 test images, 10 classes"
+    kwargs.setdefault('views', DATASET_VIEWS['cifar10'])
     root, base = _find_root(path, URLs.CIFAR, ['cifar10'], 'train', 'test')
     if root is None: raise _layout_error('cifar10', base, _CIFAR10_LAYOUT, 'untar_data(URLs.CIFAR)')
     train, test = _class_folder_items(root/'train'), _class_folder_items(root/'test')
@@ -119,6 +125,7 @@ def cifar100(path=None, # the `cifar100` folder; None: `untar_data(URLs.CIFAR_10
              coarse:bool=False, # the 20 superclasses as labels instead of the 100 classes
              **kwargs): # `dls_from_items` arguments (`classes`, `n_per_class`, ...), then `Datasets.dataloaders`
     "CIFAR-100 (fastai archive `URLs.CIFAR_100`): 50,000 train / 10,000 test images, 100 fine or 20 coarse labels"
+    kwargs.setdefault('views', DATASET_VIEWS['cifar100'])
     root, base = _find_root(path, URLs.CIFAR_100, ['cifar100'], 'train', 'test')
     if root is None: raise _layout_error('cifar100', base, _CIFAR100_LAYOUT, 'untar_data(URLs.CIFAR_100)')
     train, test = _cifar100_items(root/'train', coarse), _cifar100_items(root/'test', coarse)
@@ -162,6 +169,7 @@ def cub(path=None, # the `CUB_200_2011` folder (either level); None: `untar_data
         valid_pct=0.1, # fraction of each training class held out for validation
         **kwargs): # `dls_from_items` arguments (`classes`, `n_per_class`, ...), then `Datasets.dataloaders`
     "CUB-200-2011 (fastai archive `URLs.CUB_200_2011`): 5,994 train / 5,794 test images of 200 bird species"
+    kwargs.setdefault('views', DATASET_VIEWS['cub'])
     files = ('images.txt', 'image_class_labels.txt', 'train_test_split.txt', 'images')
     root, base = _find_root(path, URLs.CUB_200_2011, ['CUB_200_2011', 'CUB_200_2011/CUB_200_2011'], *files)
     if root is None: raise _layout_error('cub', base, _CUB_LAYOUT, 'untar_data(URLs.CUB_200_2011)')
@@ -194,6 +202,7 @@ def pets(path=None, # the `oxford-iiit-pet` folder; None: `untar_data(URLs.PETS)
          target:str='breed', # 'breed' (37 classes) or 'species' (cat/dog)
          **kwargs): # `dls_from_items` arguments (`classes`, `n_per_class`, ...), then `Datasets.dataloaders`
     "Oxford-IIIT Pets (fastai archive `URLs.PETS`): 3,680 trainval / 3,669 test images, 37 breeds"
+    kwargs.setdefault('views', DATASET_VIEWS['pets'])
     if target not in ('breed', 'species'): raise ValueError(f"target must be 'breed' or 'species', got {target!r}")
     root, base = _find_root(path, URLs.PETS, ['oxford-iiit-pet'], 'images', 'annotations/trainval.txt', 'annotations/test.txt')
     if root is None: raise _layout_error('pets', base, _PETS_LAYOUT, 'untar_data(URLs.PETS)')
@@ -219,6 +228,7 @@ def flowers(path=None, # the `oxford-102-flowers` folder; None: `untar_data(URLs
             official_valid:bool=True, # use valid.txt as the validation split (else carve `valid_pct` of train.txt)
             **kwargs): # `dls_from_items` arguments (`classes`, `n_per_class`, ...), then `Datasets.dataloaders`
     "Oxford Flowers-102 (fastai archive `URLs.FLOWERS`): 1,020 train / 1,020 valid / 6,149 test images, 102 classes"
+    kwargs.setdefault('views', DATASET_VIEWS['flowers'])
     root, base = _find_root(path, URLs.FLOWERS, ['oxford-102-flowers'], 'train.txt', 'valid.txt', 'test.txt')
     if root is None: raise _layout_error('flowers', base, _FLOWERS_LAYOUT, 'untar_data(URLs.FLOWERS)')
     skip = kwargs.get('skip_corrupt', False)
@@ -292,6 +302,7 @@ def fashion_mnist(path=None, # folder with the IDX files; None: Debian's /usr/sh
                   download:bool=False, # with no files found, download them with torchvision
                   **kwargs): # `dls_from_items` arguments (`classes`, `n_per_class`, ...), then `Datasets.dataloaders`
     "Fashion-MNIST: 60,000 train / 10,000 test 28x28 greyscale images (as RGB), 10 classes; select some with `classes`"
+    kwargs.setdefault('views', DATASET_VIEWS['fashion_mnist'])
     xtr, ytr, xte, yte = load_fashion_mnist(path, download)
     train = [(xtr[i], FASHION_CLASSES[ytr[i]]) for i in range(len(xtr))]
     test = [(xte[i], FASHION_CLASSES[yte[i]]) for i in range(len(xte))]
@@ -307,6 +318,7 @@ def digits(path=None, # must be None: the digits ship with scikit-learn
            test_seed:int=0, # seed of the test split, fixed across `seed`s
            **kwargs): # `dls_from_items` arguments (`classes`, `n_per_class`, ...), then `Datasets.dataloaders`
     "scikit-learn's 1,797 8x8 digits (as RGB), 10 classes, with a fixed seeded stratified test split"
+    kwargs.setdefault('views', DATASET_VIEWS['digits'])
     if path is not None: raise ValueError("digits() takes no path: the data ship with scikit-learn")
     from sklearn.datasets import load_digits
     d = load_digits()

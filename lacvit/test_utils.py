@@ -6,7 +6,7 @@ Docs: https://lacvit.github.io/lacvit/test_utils.html.md"""
 
 # %% ../nbs/14_test_utils.ipynb #47946925
 from __future__ import annotations
-import copy
+import copy, json, os, signal, sys, tempfile, traceback
 from pathlib import Path
 import numpy as np
 import torch
@@ -16,9 +16,97 @@ from PIL import Image
 from .losses import LaCViTLoss
 from .distributed import world_info, is_distributed, DistributedLoss
 from .gradcache import chunked_forward
+from fastcore.basics import store_attr
+from fastai.callback.core import Callback
 
 # %% auto #0
-__all__ = ['make_fixture', 'sgd_replay']
+__all__ = ['RESUME_SCENARIOS', 'tiny_learner', 'KillAt', 'fork_call', 'resume_check', 'make_fixture', 'sgd_replay']
+
+# %% ../nbs/14_test_utils.ipynb #008c7795
+def tiny_learner(seed:int=0, # seed of the split, the initialisation and the shuffling
+                 n_per_class:int=20, # training images per class
+                 bs:int=32, # batch size
+                 pretrained:bool=False, # start from the shipped Fashion-MNIST weights
+                 **kwargs): # passed to `lacvit_learner`
+    "A `lacvit_learner` on a small digits subset, without progress bars"
+    from fastai.torch_core import set_seed
+    from fastai.callback.progress import ProgressCallback
+    from lacvit.datasets import digits
+    from lacvit.learner import lacvit_learner
+    set_seed(seed, reproducible=True)
+    learn = lacvit_learner(digits(size=32, bs=bs, seed=seed, n_per_class=n_per_class), 'vit_micro_patch4_32',
+                           pretrained=pretrained, **kwargs)
+    learn.remove_cb(ProgressCallback)
+    learn.logger = lambda *a, **k: None
+    return learn
+
+# %% ../nbs/14_test_utils.ipynb #994e9e1d
+class KillAt(Callback):
+    "Kill this process with SIGKILL in the fit whose checkpoint is for `stage`: after epoch `epoch` (or at its batch `iteration`)"
+    order = 90 # after `ResumeCheckpoint` (65) has written the epoch's state
+    def __init__(self, stage:str, # the `stage` of the fit's checkpoint: 'contrastive', 'head-sgd', 'head-finetune', 'ce'
+                 epoch:int, # epoch of that fit
+                 iteration:int|None=None, # training batch of that epoch (None: after the epoch's checkpoint)
+                ): store_attr()
+    def _here(self):
+        ck = next((cb for cb in self.learn.cbs if type(cb).__name__ == 'ResumeCheckpoint'), None)
+        return ck is not None and ck.fit.get('stage') == self.stage and self.epoch == self.learn.epoch
+    def after_batch(self):
+        if self.iteration is not None and self.training and self.learn.iter == self.iteration and self._here():
+            os.kill(os.getpid(), signal.SIGKILL)
+    def after_epoch(self):
+        if self.iteration is None and self._here(): os.kill(os.getpid(), signal.SIGKILL)
+
+def fork_call(fn, # called without arguments in a forked child process
+             ) -> int:
+    "Exit status of `fn()` run in a forked child: 0 ok, 1 exception, minus the signal number if a signal killed it"
+    sys.stdout.flush(); sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try: fn(); code = 0
+        except BaseException: traceback.print_exc()
+        finally: os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+
+# %% ../nbs/14_test_utils.ipynb #76696bae
+RESUME_SCENARIOS = { # name: (fit, kill points (stage, epoch, iteration))
+    'lacvit, linear head': (lambda l, ck, r: l.fit_lacvit(3, lr=2e-3, checkpoint=ck, resume=r),
+                            [('contrastive', 1, None), ('contrastive', 1, 2), ('contrastive', 2, None)]),
+    'lacvit, sgd head': (lambda l, ck, r: l.fit_lacvit(2, lr=2e-3, head='sgd', head_epochs=3, checkpoint=ck, resume=r),
+                         [('head-sgd', 1, None)]),
+    'lacvit, fine-tuned': (lambda l, ck, r: l.fit_lacvit(2, lr=2e-3, head='finetune', head_epochs=2, checkpoint=ck, resume=r),
+                           [('head-finetune', 0, None)]),
+    'ce': (lambda l, ck, r: l.fit_ce(3, checkpoint=ck/'ce.safetensors', resume=r), [('ce', 1, None), ('ce', 2, 1)]),
+}
+
+def resume_check(names=None, # scenarios of `RESUME_SCENARIOS` to run (default: all)
+                ) -> list:
+    "For each scenario and kill point: how the killed run ended, and whether the resumed weights equal the uninterrupted run's"
+    from safetensors.torch import save_file, load_file
+    tmp, res = Path(tempfile.mkdtemp()), []
+    for name in names or RESUME_SCENARIOS:
+        fit, kills = RESUME_SCENARIOS[name]
+        def run(ck, out, resume, kill=None):
+            def f():
+                learn = tiny_learner()
+                if kill: learn.add_cb(KillAt(*kill))
+                fit(learn, ck, resume)
+                save_file({**{k: v.contiguous() for k, v in learn.model.state_dict().items()},
+                           '__losses__': torch.tensor([float(o) for o in learn.recorder.losses])}, str(out))
+            return fork_call(f)
+        ref = tmp/f'{len(res)}-ref.safetensors'
+        assert run(tmp/'ck-ref', ref, False) == 0, f"{name}: the uninterrupted run failed"
+        a = load_file(str(ref))
+        for kill in kills:
+            ck, out = tmp/f'ck-{len(res)}', tmp/f'{len(res)}.safetensors'
+            killed = run(ck, out, False, kill)
+            resumed = run(ck, out, True)
+            b = load_file(str(out)) if out.exists() else {}
+            res.append(dict(scenario=name, kill=list(kill), killed_status=killed, resumed_status=resumed,
+                            equal=bool(b) and a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)))
+    return res
 
 # %% ../nbs/14_test_utils.ipynb #f32575f4
 _CUB_NAMES = ['001.Black_footed_Albatross', '002.Laysan_Albatross', '003.Sooty_Albatross']
