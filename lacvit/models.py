@@ -206,6 +206,9 @@ def load_encoder_checkpoint(model:nn.Module, # the encoder to load into (in plac
     missing = [k for k in target if k not in sd]
     unexpected = [k for k in sd if k not in set(target)]
     report = dict(checkpoint=name, missing=missing, unexpected=unexpected, dropped=dropped, converted=notes)
+    if missing and len(missing) == len(target):
+        raise ValueError(_mismatch_msg(name, missing, unexpected) + "\n  Not one tensor of the checkpoint fits this encoder: "
+                         "is it the checkpoint of another architecture? Pass the matching --arch (or timm name), or another file.")
     if missing or unexpected:
         if strict: raise ValueError(_mismatch_msg(name, missing, unexpected) + "\n  (strict=True: nothing was loaded)")
         warnings.warn(_mismatch_msg(name, missing, unexpected), CheckpointWarning, stacklevel=2)
