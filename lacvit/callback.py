@@ -20,7 +20,8 @@ from safetensors.torch import save_file
 from .losses import LaCViTLoss, NPairLoss, MultiViewLoss, NPairViewLoss
 from .models import model_input_size
 from .augment import ViewAugment, Renormalizer, find_normalize, make_views, default_views
-from .distributed import DistributedLoss
+from fastai.distributed import DistributedDL
+from .distributed import DistributedLoss, draw_views, is_main_process, any_process
 from .evaluation import knn_accuracy
 
 # %% auto #0
@@ -39,8 +40,8 @@ class ViewKNNAccuracy(Metric):
     def accumulate(self, learn:Learner, # the learner, after a validation batch
                   ):
         p = learn.pred.detach().float()
-        self.feats.append(p.view(-1, self.n_views, p.shape[-1])[:, 0].cpu())
-        self.ys.append(learn.y.detach().cpu())
+        self.feats.append(learn.to_detach(p.view(-1, self.n_views, p.shape[-1])[:, 0])) # every process's rows when
+        self.ys.append(learn.to_detach(learn.y))                                     # several train together
     @property
     def value(self):
         if not self.feats: return None
@@ -87,7 +88,7 @@ class ContrastiveCallback(Callback):
         self.learn.metrics = [ViewKNNAccuracy(self.knn_k, self.n_views)] if (self.knn_k and self.method != 'npair') else []
 
     def before_batch(self):
-        views = make_views(self.xb[0], self.view_aug, self.renorm)
+        views = draw_views(self.xb[0], self.view_aug, self.renorm)
         output = 'embed' if self.method == 'npair' else 'project'
         self.learn.xb = (views.flatten(0, 1), output)
 
@@ -110,7 +111,7 @@ class AugmentCallback(Callback):
         self.view_aug = self.aug or default_views(self.dls, model_input_size(self.learn.model), 1, colour=False)
         self.renorm = Renormalizer(find_normalize(self.dls))
     def before_batch(self):
-        if self.training: self.learn.xb = (make_views(self.xb[0], self.view_aug, self.renorm)[:, 0],)
+        if self.training: self.learn.xb = (draw_views(self.xb[0], self.view_aug, self.renorm)[:, 0],)
 
 # %% ../nbs/05_callback.ipynb #a9a6d83e
 CHECKPOINT_FORMAT = 'lacvit-resume/1'
@@ -201,7 +202,14 @@ class ResumeCheckpoint(Callback):
         store_attr('resume,every')
         self.fname, self.fit = Path(fname), dict(fit or {})
 
-    def _identity(self): return dict(self.fit, n_epoch=self.n_epoch, model=model_signature(self.learn.model))
+    @property
+    def _model(self): return getattr(self.learn.model, 'module', self.learn.model) # the model itself, also inside DDP
+    @property
+    def _train_dl(self): # the loader whose generator shuffles (fastai's distributed loader wraps it)
+        dl = self.dls.train
+        return dl.dl if isinstance(dl, DistributedDL) else dl
+
+    def _identity(self): return dict(self.fit, n_epoch=self.n_epoch, model=model_signature(self._model))
 
     def before_fit(self):
         self.start_epoch, self.ck = 0, None
@@ -212,7 +220,7 @@ class ResumeCheckpoint(Callback):
                 for k in sorted(set(mine) | set(theirs)) if _plain_number(mine.get(k)) != theirs.get(k)]
         if diff: raise ValueError(f"Checkpoint {self.fname} belongs to another fit:\n" + "\n".join(diff) +
                                   "\nResume with the settings of that fit, or start without resume (the checkpoint is then overwritten).")
-        self.learn.model.load_state_dict({k[len('model/'):]: v for k, v in tensors.items() if k.startswith('model/')})
+        self._model.load_state_dict({k[len('model/'):]: v for k, v in tensors.items() if k.startswith('model/')})
         if meta.get('opt') is not None:
             if self.learn.opt is None: self.learn.create_opt()
             state = [dict(s) for s in meta['opt']['state']]
@@ -225,7 +233,7 @@ class ResumeCheckpoint(Callback):
 
     def _restore(self):
         tensors, meta = self.ck
-        _set_rng_state(tensors, meta['rng'], self.dls.train)
+        _set_rng_state(tensors, meta['rng'], self._train_dl)
         rec = getattr(self.learn, 'recorder', None) # the skipped epochs logged nothing: put the real history back
         if rec is not None:
             for k, v in meta['recorder'].items(): setattr(rec, k, v)
@@ -239,9 +247,9 @@ class ResumeCheckpoint(Callback):
         if self.ck is not None and self.epoch == self.start_epoch: self._restore()
 
     def after_epoch(self):
-        if self.epoch < self.start_epoch: return
+        if self.epoch < self.start_epoch or not is_main_process(): return # one writer: rank 0
         if (self.epoch + 1) % self.every and self.epoch + 1 != self.n_epoch: return
-        tensors = {f'model/{k}': v for k, v in self.learn.model.state_dict().items()}
+        tensors = {f'model/{k}': v for k, v in self._model.state_dict().items()}
         opt = None
         if self.learn.opt is not None:
             sd = self.learn.opt.state_dict()
@@ -249,7 +257,7 @@ class ResumeCheckpoint(Callback):
             for i, st in enumerate(sd['state']):
                 opt['state'].append({k: _plain_number(v) for k, v in st.items() if not isinstance(v, torch.Tensor)})
                 tensors.update({f'opt/{i}/{k}': v for k, v in st.items() if isinstance(v, torch.Tensor)})
-        rng_t, rng_m = _rng_state(self.dls.train)
+        rng_t, rng_m = _rng_state(self._train_dl)
         tensors.update(rng_t)
         rec = getattr(self.learn, 'recorder', None)
         scaler = getattr(self.learn, 'scaler', None)
@@ -280,7 +288,7 @@ class NonFiniteGuard(Callback):
                                "Lower the learning rate, raise the temperature, or use bf16 instead of fp16.")
         if self.learn.opt is not None: self.learn.opt.zero_grad()
     def after_loss(self):
-        if self.training and not torch.isfinite(self.loss_grad).all(): self._skip('loss'); raise CancelBatchException()
+        if self.training and any_process(not torch.isfinite(self.loss_grad).all()): self._skip('loss'); raise CancelBatchException()
     def before_step(self):
         if getattr(self.learn, 'scaler', None) is None: # fp16: the grad scaler skips overflowing steps itself
             grads = [p.grad for p in self.params if p.grad is not None]

@@ -1,4 +1,4 @@
-"""Seeded stratified splits, image reading that fails clearly, and the builder every dataset shares: fastai `DataLoaders` with train, validation and official test loaders, batched by indexing when the images are in memory.
+"""Seeded stratified splits, image reading that fails clearly (and reads 16-bit images right), and the fastai `DataBlock` every dataset shares: train, validation and official test loaders, batched by indexing when the images are in memory.
 
 Docs: https://lacvit.github.io/lacvit/data.html.md"""
 
@@ -14,18 +14,21 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
-from fastcore.basics import listify
+from fastcore.basics import listify, store_attr
+from fastcore.foundation import L
 from fastai.data.core import DataLoaders, Datasets, TfmdDL
 from fastai.data.load import DataLoader
-from fastai.data.transforms import Transform, ItemTransform, ItemGetter, Categorize, IntToFloatTensor
+from fastai.data.block import DataBlock, TransformBlock, CategoryBlock
+from fastai.data.transforms import Transform, ItemTransform, ItemGetter, Categorize, IntToFloatTensor, ToTensor, Pipeline
 from fastai.torch_core import TensorImage, TensorCategory
 from fastai.vision.core import image2tensor
 import fastai.vision.data  # registers show_batch/show_results for TensorImage batches
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'VERIFY_MAX', 'stratified_split', 'subsample_per_class', 'CorruptImageError', 'open_rgb', 'check_images',
-           'LoadImage', 'ResizeBatch', 'index_batches', 'ImageDL', 'DataLoadersWithTest', 'dls_from_items',
-           'TensorLoader']
+__all__ = ['IMAGE_EXTS', 'VERIFY_MAX', 'stratified_split', 'subsample_per_class', 'CorruptImageError', 'to_rgb', 'open_rgb',
+           'check_images', 'LoadImage', 'ResizeBatch', 'LoadImageBlock', 'index_batches', 'ImageDL',
+           'DataLoadersWithTest', 'DatasetItems', 'select_items', 'OfficialSplitter', 'ReadItems', 'DataBlockWithTest',
+           'dataset_block', 'dls_from_items', 'TensorLoader']
 
 # %% ../nbs/03_data.ipynb #278d10d3
 def stratified_split(labels, # labels of the items (any hashable values)
@@ -33,7 +36,7 @@ def stratified_split(labels, # labels of the items (any hashable values)
                      seed:int=42): # seed of the per-class permutations
     "Seeded stratified split of `range(len(labels))` into (kept, held-out) index arrays, both sorted"
     labels = np.asarray(labels)
-    if not 0 <= pct < 1: raise ValueError(f"pct must be in [0, 1), got {pct}")
+    if not 0 <= pct < 1: raise ValueError(f"pct must be in [0, 1), got {pct}: it is the fraction of each class to hold out, e.g. 0.1")
     rng = np.random.default_rng(seed)
     _, inv = np.unique(labels, return_inverse=True)
     order = np.argsort(inv, kind='stable')
@@ -64,10 +67,20 @@ class CorruptImageError(ValueError):
 IMAGE_EXTS = {'.jpg', '.jpeg', '.png', '.bmp', '.gif', '.tif', '.tiff', '.webp'}
 VERIFY_MAX = 20_000  # `verify=None` checks the files of datasets up to this size at build time
 
+def _is_16bit(im): return im.mode == 'I' or im.mode.startswith('I;16')
+
+def to_rgb(im:Image.Image, # a PIL image in any mode
+          ) -> Image.Image:
+    "`im` as 8-bit RGB; 16-bit greyscale (modes `I;16*` and `I`) is scaled by 1/257 instead of clipped at 255"
+    if _is_16bit(im):
+        a = np.clip(np.asarray(im, dtype=np.float64), 0, 65535)
+        return Image.fromarray(np.round(a / 257).astype(np.uint8), 'L').convert('RGB')
+    return im if im.mode == 'RGB' else im.convert('RGB')
+
 def open_rgb(fn): # path of the image file
-    "PIL image of file `fn` in RGB; any failure is a `CorruptImageError` naming the file"
+    "PIL image of file `fn` in 8-bit RGB (see `to_rgb`); any failure is a `CorruptImageError` naming the file"
     try:
-        with Image.open(fn) as im: return im.convert('RGB')
+        with Image.open(fn) as im: return to_rgb(im) if _is_16bit(im) else im.convert('RGB')
     except Exception as e:
         raise CorruptImageError(f"Cannot read image file {fn}: {type(e).__name__}: {e}. Replace or delete it, "
                                 "or build the DataLoaders with skip_corrupt=True to drop unreadable images.") from e
@@ -76,7 +89,7 @@ def _check_image(fn, full=False):
     "None if `fn` opens (and, if `full`, decodes), else a one-line reason"
     try:
         with Image.open(fn) as im:
-            if full: im.convert('RGB')
+            if full: to_rgb(im) if _is_16bit(im) else im.convert('RGB')
             else: im.verify()
     except Exception as e: return f"{fn}: {type(e).__name__}: {e}"
 
@@ -90,6 +103,16 @@ def check_images(files, # image file paths
 # %% ../nbs/03_data.ipynb #10b76ea4
 def _pair(size): return (size, size) if isinstance(size, int) else tuple(size)
 
+def _array_image(o):
+    "uint8 tensor of an image array or tensor (uint16 scaled like `to_rgb`); other dtypes are refused"
+    if isinstance(o, np.ndarray) and o.dtype.kind == 'u' and o.dtype.itemsize == 2:
+        return torch.from_numpy(np.round(o.astype(np.float64) / 257).astype(np.uint8))
+    t = torch.as_tensor(np.array(o) if isinstance(o, np.ndarray) else o)
+    if t.dtype != torch.uint8:
+        raise TypeError(f"Image arrays must be uint8 (0-255) or uint16 (0-65535), got {t.dtype}: convert them first, "
+                        "e.g. `(x * 255).round().astype(np.uint8)` for floats in [0, 1]")
+    return t
+
 class LoadImage(ItemTransform):
     "x of an `(image, label)` item (or a bare file, array or PIL image) as a uint8 `TensorImage` [C,H,W]: files resized to `size`"
     _retain = False
@@ -99,9 +122,9 @@ class LoadImage(ItemTransform):
     def encodes(self, o):
         if isinstance(o, (list, tuple)): o = o[0]
         if isinstance(o, (np.ndarray, torch.Tensor)):
-            t = torch.as_tensor(np.array(o) if isinstance(o, np.ndarray) else o)
+            t = _array_image(o)
             return TensorImage(t[None] if t.ndim == 2 else t if t.shape[0] in (1, 3) else t.permute(2, 0, 1))
-        im = o.convert('RGB') if isinstance(o, Image.Image) else open_rgb(o)
+        im = to_rgb(o) if isinstance(o, Image.Image) else open_rgb(o)
         if im.size != self.size[::-1]: im = im.resize(self.size[::-1], Image.BILINEAR)
         return TensorImage(image2tensor(im))
 
@@ -115,6 +138,13 @@ class ResizeBatch(Transform):
             x = F.interpolate(x, size=self.size, mode='bilinear', antialias=True, align_corners=False).clamp_(0, 1)
         return x.expand(-1, 3, -1, -1).contiguous() if x.shape[1] == 1 else x
 
+def LoadImageBlock(size:int|tuple=224, # images are squished to `size` (int or (h, w))
+                  ) -> TransformBlock:
+    "`TransformBlock` of images read by `LoadImage` as uint8, made float in [0,1] and 3-channel `size` images by batch"
+    block = TransformBlock(type_tfms=LoadImage(size), batch_tfms=[IntToFloatTensor(), ResizeBatch(size)], dl_type=ImageDL)
+    block.item_tfms = L()  # `LoadImage` already gives tensors: no `ToTensor` (a costly no-op per item)
+    return block
+
 def index_batches(tensors:tuple, # tensors that share their first dimension (items)
                   samps, # item indices of one epoch, in batch order
                   bs:int, # batch size
@@ -127,6 +157,16 @@ def index_batches(tensors:tuple, # tensors that share their first dimension (ite
         j = idx[i:i+bs]
         yield tuple(t[j] for t in tensors)
 
+def _real(fs): return [f for f in fs if getattr(f, 'name', None) != 'noop']
+
+def _indexable(ds):
+    "Whether the pipelines of `ds` are exactly `LoadImage` on item[0] and `Categorize` of item[1], so indexing reproduces them"
+    if len(getattr(ds, 'tls', ())) != 2: return False
+    x, y = _real(ds.tls[0].tfms.fs), _real(ds.tls[1].tfms.fs)
+    x_ok = len(x) in (1, 2) and isinstance(x[-1], LoadImage) and (len(x) == 1 or (type(x[0]) is ItemGetter and x[0].i == 0))
+    y_ok = len(y) == 2 and type(y[0]) is ItemGetter and y[0].i == 1 and type(y[1]) is Categorize
+    return x_ok and y_ok
+
 class ImageDL(TfmdDL):
     "`TfmdDL` that batches in-memory `(uint8 array, label)` items by indexing one stacked array (else item by item)"
     def _arrays(self):
@@ -134,7 +174,7 @@ class ImageDL(TfmdDL):
         if not hasattr(ds, '_lacvit_arrays'):
             res, items = None, getattr(ds, 'items', None)
             try:
-                if (items is not None and len(items) and len(ds.tls) == 2
+                if (items is not None and len(items) and _indexable(ds)
                         and all(isinstance(o, tuple) and isinstance(o[0], np.ndarray) and o[0].dtype == np.uint8 for o in items)):
                     x = torch.from_numpy(np.stack([o[0] for o in items]))
                     x = x[:, None] if x.ndim == 3 else x.permute(0, 3, 1, 2).contiguous()
@@ -146,7 +186,8 @@ class ImageDL(TfmdDL):
 
     def create_batches(self, samps): # indices of the items, in batch order
         arrs = self._arrays()
-        if arrs is None or self.after_item.fs or self.before_batch.fs: yield from super().create_batches(samps); return
+        if (arrs is None or any(not isinstance(f, ToTensor) for f in _real(self.after_item.fs))
+                or _real(self.before_batch.fs)): yield from super().create_batches(samps); return
         for x, y in index_batches(arrs, samps, self.bs, self.drop_last): yield TensorImage(x), TensorCategory(y)
 
 class DataLoadersWithTest(DataLoaders):
@@ -157,17 +198,227 @@ class DataLoadersWithTest(DataLoaders):
     def test_ds(self): return self.test.dataset if self.test is not None else None
 
 # %% ../nbs/03_data.ipynb #581a3bfb
+def _show(xs, n=20):
+    "Short text of list `xs`: its first `n` elements, and how many there are in all"
+    xs = list(xs)
+    return repr(xs) if len(xs) <= n else repr(xs[:n])[:-1] + f", ...] ({len(xs)} in all)"
+
+def _int_name(c):
+    "The integer a string such as '3' names, else None"
+    try: return int(c.strip()) if isinstance(c, str) and c.strip().lstrip('+-').isdigit() else None
+    except ValueError: return None
+
 def _resolve_classes(classes, vocab):
+    "The classes of `vocab` that `classes` names, in `vocab` order"
+    vocab = list(vocab)
+    ints = len(vocab) > 0 and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in vocab)
     sel = []
     for c in listify(classes):
         if c in vocab: sel.append(c)
-        elif isinstance(c, (int, np.integer)) and 0 <= c < len(vocab): sel.append(vocab[c])
-        else: raise ValueError(f"Unknown class {c!r}: give class names or indices into {list(vocab)}")
+        elif ints and _int_name(c) in vocab: sel.append(_int_name(c))   # '3' names class 3 (command lines give strings)
+        elif isinstance(c, (int, np.integer)) and not isinstance(c, bool) and 0 <= c < len(vocab): sel.append(vocab[c])
+        else:
+            how = "names from that list (or strings of them, such as '3')" if ints else f"names from that list, or indices 0-{len(vocab)-1} into it"
+            raise ValueError(f"Unknown class {c!r} in `classes`. The dataset's classes are {_show(vocab)}: give {how}.")
+    if not sel: raise ValueError(f"`classes` selects no class: give at least two of {_show(vocab)}")
     return [v for v in vocab if v in set(sel)]
 
-def _labels(items): return np.array([o[1] for o in items], dtype=object)
+class DatasetItems(list):
+    "The `(image, label)` items of a dataset's official splits in one list, with each item's `split` and the `vocab`"
+    def __init__(self, items:list=(), # `(image, label)` items: the image is a file path or a uint8 array
+                 split=None, # each item's official split: 0 train, 1 valid, 2 test (default: all train)
+                 vocab:list=None, # the classes in their official order (default: the sorted labels)
+                 has_valid:bool=False, # the dataset defines a validation split (else `OfficialSplitter` carves one from train)
+                 path=None): # the dataset's folder, if any
+        super().__init__(items)
+        self.split = np.zeros(len(self), np.int8) if split is None else np.asarray(split, dtype=np.int8)
+        if len(self.split) != len(self): raise ValueError(f"{len(self)} items but {len(self.split)} split entries: give one per item (0 train, 1 valid, 2 test)")
+        self.vocab = list(vocab) if vocab is not None else sorted({o[1] for o in self})
+        self.has_valid, self.path = has_valid, path
 
-def _take(items, idx): return [items[i] for i in idx]
+    @classmethod
+    def from_splits(cls, train:list, # items of the official training split
+                    test:list, # items of the official test split
+                    vocab:list, # the classes in their official order
+                    valid:list=None, # items of the official validation split; None: the dataset has none
+                    path=None): # the dataset's folder, if any
+        "`DatasetItems` of the official `train`, `valid` and `test` lists, in that order"
+        v = list(valid or [])
+        return cls(list(train) + v + list(test), [0] * len(train) + [1] * len(v) + [2] * len(test), vocab,
+                   has_valid=valid is not None, path=path)
+
+    @property
+    def labels(self):
+        "The items' labels as an object array (computed once: treat the items as read-only)"
+        if getattr(self, '_labels', None) is None or len(self._labels) != len(self):
+            self._labels = np.array([o[1] for o in self], dtype=object)
+        return self._labels
+    def subset(self, idx, # indices of the items to keep
+               vocab:list=None, # the classes of the subset (default: the same)
+              ) -> DatasetItems:
+        "The items at `idx`, with their splits, and the same (or the given) `vocab`, `has_valid` and `path`"
+        idx = np.asarray(idx, dtype=int)
+        return DatasetItems([self[i] for i in idx], self.split[idx], self.vocab if vocab is None else vocab, self.has_valid, self.path)
+    def __repr__(self):
+        n = np.bincount(self.split, minlength=3)
+        return (f"DatasetItems: {len(self)} items (official train {n[0]}, valid {n[1] if self.has_valid else '-'}, test {n[2]}), "
+                f"{len(self.vocab)} classes{f' in {self.path}' if self.path is not None else ''}")
+
+def select_items(items:DatasetItems, # the dataset's items
+                 classes:list=None, # keep only these classes (names or indices into `vocab`); the vocab keeps dataset order
+                 n_per_class:int=None, # keep at most this many training images per class (before the valid carve-out)
+                 n_test_per_class:int=None, # keep at most this many test images per class (quick runs only: report on the full test set)
+                 seed:int=42, # seed of the training subsample
+                 verify:bool=None, # check image files; None: when there are at most `VERIFY_MAX`
+                 skip_corrupt:bool=False, # decode every image and drop unreadable ones with a warning
+                ) -> DatasetItems:
+    "`items` restricted to `classes`, subsampled per class, with their image files checked"
+    lab, vocab = items.labels, list(items.vocab)
+    unknown = sorted({*lab} - set(vocab), key=str)
+    if unknown: raise ValueError(f"Labels {_show(unknown)} are not among the classes {_show(vocab)}: add them to the "
+                                 "vocab, or drop the items that have them")
+    keep = np.ones(len(items), bool)
+    if classes is not None:
+        vocab = _resolve_classes(classes, vocab)
+        sel = set(vocab)
+        keep &= np.fromiter((l in sel for l in lab), bool, len(lab))
+    for k, n, s in ((0, n_per_class, seed), (2, n_test_per_class, 0)):
+        if n is None: continue
+        idx = np.flatnonzero(keep & (items.split == k))
+        keep[idx] = False
+        keep[idx[subsample_per_class(lab[idx], n, s)]] = True
+    idx = np.flatnonzero(keep)
+    res = items if len(idx) == len(items) and vocab == items.vocab else items.subset(idx, vocab)
+    files = [str(o[0]) for o in res if isinstance(o[0], (str, Path))]
+    if skip_corrupt or verify or (verify is None and len(files) <= VERIFY_MAX):
+        bad = check_images(files, full=skip_corrupt)
+        if bad and not skip_corrupt:
+            raise CorruptImageError(f"{len(bad)} unreadable image file(s):\n  " + "\n  ".join(bad[:10]) +
+                ("\n  ..." if len(bad) > 10 else "") + "\nReplace or delete them, or pass skip_corrupt=True to drop them.")
+        if bad:
+            warnings.warn(f"skipping {len(bad)} unreadable image file(s): " + "; ".join(bad[:10]) + (" ..." if len(bad) > 10 else ""))
+            badf = {b.split(': ')[0] for b in bad}
+            res = res.subset([i for i, o in enumerate(res) if not (isinstance(o[0], (str, Path)) and str(o[0]) in badf)])
+    for k, name, what in ((0, 'training', '`n_per_class`'), (2, 'test', '`n_test_per_class`')):
+        if not (res.split == k).any():
+            raise ValueError(f"No {name} images left (check `classes`, {what} and the dataset folder{f' {items.path}' if items.path else ''})")
+    return res
+
+def _check_learnable(lab, tr, va, te, carved=True):
+    "Refuse splits a classifier cannot be meaningfully scored on: one training class, or classes scored but never trained"
+    have = set(lab[tr])
+    if len(have) < 2:
+        raise ValueError(f"Only one class ({_show(sorted(have, key=str))}) has training images: a one-class classifier is "
+                         "always right, so its top-1 of 1.000 means nothing. Use data with at least two classes "
+                         "(check `classes` and the class folders or list files).")
+    for name, idx, hint in (('validation', va, ", or lower `valid_pct`" if carved else ""), ('test', te, "")):
+        missing = sorted({*lab[idx]} - have, key=str)
+        if missing:
+            keep = sorted(have, key=str)
+            raise ValueError(f"Class(es) {_show(missing)} of the {name} split have no training images: they would be "
+                             f"scored but could never be learned. Add training images of them{hint}, or leave them out with "
+                             + (f"classes={keep!r}." if len(keep) <= 20 else f"`classes` (the {len(keep)} classes that have training images)."))
+
+class OfficialSplitter:
+    "Splitter of `DatasetItems`: official train, valid and test, or a seeded stratified `valid_pct` of train as valid"
+    def __init__(self, valid_pct:float=0.1, # fraction of each training class held out when there is no official valid split
+                 seed:int=42): # seed of that carve-out
+        store_attr()
+    def __call__(self, items:DatasetItems, # the items `get_items` returned
+                ) -> list:
+        "Index lists of the train, valid and test splits, refused if a class cannot be learned"
+        if not isinstance(items, DatasetItems):
+            raise TypeError(f"OfficialSplitter splits the DatasetItems of a dataset (they record the official splits), got "
+                            f"{type(items).__name__}. For your own list of items use a fastai splitter, e.g. "
+                            "RandomSplitter(valid_pct=0.1, seed=42).")
+        lab = items.labels
+        tr, va, te = (np.flatnonzero(items.split == k) for k in range(3))
+        if not items.has_valid:
+            keep, held = stratified_split(lab[tr], self.valid_pct, self.seed)
+            tr, va = tr[keep], tr[held]
+        _check_learnable(lab, tr, va, te, carved=not items.has_valid)
+        return [tr.tolist(), va.tolist(), te.tolist()]
+    def __repr__(self): return f"OfficialSplitter(valid_pct={self.valid_pct}, seed={self.seed})"
+
+def _same_source(a, b):
+    if a is b: return True
+    pathy = (str, os.PathLike)
+    return isinstance(a, pathy) and isinstance(b, pathy) and Path(a).expanduser() == Path(b).expanduser()
+
+class ReadItems:
+    "`get_items` of a dataset's `DataBlock`: `read(source)` gives its `DatasetItems`, then `select_items` (once per source)"
+    def __init__(self, read=None, # function: source -> `DatasetItems` (None: the source is the `DatasetItems`)
+                 **kwargs): # `select_items` arguments (`classes`, `n_per_class`, `seed`, `verify`, ...)
+        self.read, self.kwargs, self.vocab, self._last = read, kwargs, None, None
+    def __call__(self, source, # what `read` takes, e.g. the dataset folder
+                ) -> DatasetItems:
+        "The selected `DatasetItems` of `source`"
+        if self._last is not None and self._last[2] == repr(self.kwargs) and any(_same_source(source, s) for s in self._last[0]):
+            return self._last[1]
+        items = source if self.read is None else self.read(source)
+        if not isinstance(items, DatasetItems):
+            raise TypeError(f"ReadItems needs DatasetItems, got {type(items).__name__}: build them with DatasetItems.from_splits(train, test, vocab)")
+        res = select_items(items, **self.kwargs)
+        if self.vocab is not None and res.vocab != self.vocab:
+            raise ValueError(f"{source} gives the classes {_show(res.vocab)}, but this DataBlock was made for {_show(self.vocab)}: "
+                             "make a new block for it (e.g. `get_block(name, path)`)")
+        self.vocab = res.vocab
+        self._last = ([source] + ([items.path] if self.read is not None and items.path is not None else []), res, repr(self.kwargs))
+        return res
+    def __repr__(self): return f"ReadItems({getattr(self.read, '__name__', self.read)!r}, {self.kwargs})"
+
+class DataBlockWithTest(DataBlock):
+    "A `DataBlock` whose `dataloaders` are `DataLoadersWithTest` (3rd split: `dls.test`), shuffled with `seed`, with the images' `views`"
+    def __init__(self, seed:int=None, # seed of the training shuffle (None: fastai's global random state)
+                 views:dict=None, # what the images tolerate, `dict(preset=..., flip=...)`, kept as `dls.views`
+                 **kwargs): # `DataBlock` arguments (`blocks`, `get_items`, `splitter`, `get_x`, `get_y`, `batch_tfms`, ...)
+        store_attr('seed,views')
+        super().__init__(**kwargs)
+    def dataloaders(self, source, # the data source, e.g. `block.source`
+                    path=None, # `dls.path` (default: the dataset's folder, else '.')
+                    verbose:bool=False, # show verbose messages
+                    **kwargs # passed to `Datasets.dataloaders` (`bs`, `num_workers`: default 0 for in-memory arrays, `val_bs`, ...)
+                   ) -> DataLoadersWithTest:
+        "Train, valid (and test) `DataLoaders` of `source`"
+        dsets = self.datasets(source, verbose=verbose)
+        items = dsets.tls[0].items
+        if len(items) and isinstance(items[0], tuple) and isinstance(items[0][0], np.ndarray):
+            kwargs.setdefault('num_workers', 0)  # arrays: batches are made by indexing, workers only cost
+        path = path if path is not None else (getattr(items, 'path', None) or '.')
+        dls = dsets.dataloaders(path=path, after_item=self.item_tfms, after_batch=self.batch_tfms,
+                                **{**self.dls_kwargs, **kwargs, 'verbose': verbose})
+        if self.seed is not None: dls.train.rng = random.Random(self.seed)  # every epoch's shuffle follows from it
+        for dl in dls.loaders:
+            if isinstance(dl, ImageDL): dl._arrays()  # stack in-memory arrays once, before any worker starts
+        res = DataLoadersWithTest(*dls.loaders, path=dls.path, device=dls.device)
+        res.views = self.views
+        return res
+
+def dataset_block(source, # what `read` takes (e.g. a dataset folder), or `DatasetItems` when `read` is None
+                  read=None, # function: `source` -> `DatasetItems`
+                  size:int|tuple=224, # images are resized (squished) to `size` x `size`
+                  seed:int=42, # seed of the validation carve-out, the subsampling and the training shuffle
+                  valid_pct:float=0.1, # fraction of each training class held out for validation
+                  classes:list=None, # keep only these classes (names or indices into `vocab`); `dls.vocab` keeps dataset order
+                  n_per_class:int=None, # keep at most this many training images per class (before the valid carve-out)
+                  n_test_per_class:int=None, # keep at most this many test images per class (quick runs only: report on the full test set)
+                  verify:bool=None, # check image files at build time; None: when there are at most `VERIFY_MAX`
+                  skip_corrupt:bool=False, # decode every image at build time and drop unreadable ones with a warning
+                  batch_tfms=None, # extra batch transforms (no Normalize: the learner adds the encoder's)
+                  views:dict=None, # what the images tolerate: `dict(preset=..., flip=...)`, kept as `dls.views` (see `lacvit.augment.default_views`)
+                 ) -> DataBlockWithTest: # `block.source` is what to pass to `summary` and `dataloaders`
+    "The fastai `DataBlock` of a dataset's items: official splits, seeded stratified validation, images as float RGB in [0,1]"
+    get_items = ReadItems(read, classes=classes, n_per_class=n_per_class, n_test_per_class=n_test_per_class, seed=seed,
+                          verify=verify, skip_corrupt=skip_corrupt)
+    items = get_items(source)  # the classes, for the `CategoryBlock`; a clear error now if the source is wrong
+    labels = CategoryBlock(vocab=items.vocab, sort=False)
+    labels.item_tfms = L()  # `Categorize` already gives tensors: no `ToTensor` (a costly no-op per item)
+    block = DataBlockWithTest(blocks=(LoadImageBlock(size), labels),
+                              get_items=get_items, splitter=OfficialSplitter(valid_pct, seed),
+                              getters=[Pipeline([]), ItemGetter(1)],  # x: none, `LoadImage` takes the item (no per-item noop)
+                              batch_tfms=batch_tfms, seed=seed, views=views)
+    block.source = items.path if source is None and items.path is not None else source
+    return block
 
 def dls_from_items(
     train:list, # (image, label) items of the official training split
@@ -188,43 +439,11 @@ def dls_from_items(
     views:dict=None, # what the images tolerate: `dict(preset=..., flip=...)`, kept as `dls.views` (see `lacvit.augment.default_views`)
     **kwargs # passed to `Datasets.dataloaders` (e.g. `num_workers`: default 0 for arrays, fastai's for files; `val_bs`)
 )->DataLoadersWithTest: # the train, valid and test loaders (`dls.test`, also `dls[2]`)
-    "Train/valid/test `DataLoaders` of RGB float images in [0,1] from lists of `(image, label)` items"
-    vocab = list(vocab)
-    if classes is not None:
-        vocab = _resolve_classes(classes, vocab)
-        keep = set(vocab)
-        train, test = [o for o in train if o[1] in keep], [o for o in test if o[1] in keep]
-        if valid is not None: valid = [o for o in valid if o[1] in keep]
-    if n_per_class is not None: train = _take(train, subsample_per_class(_labels(train), n_per_class, seed))
-    if n_test_per_class is not None: test = _take(test, subsample_per_class(_labels(test), n_test_per_class, 0))
-    splits = dict(train=train, valid=valid or [], test=test)
-    files = [o[0] for s in splits.values() for o in s if isinstance(o[0], (str, Path))]
-    if skip_corrupt or verify or (verify is None and len(files) <= VERIFY_MAX):
-        bad = check_images(files, full=skip_corrupt)
-        if bad and not skip_corrupt:
-            raise CorruptImageError(f"{len(bad)} unreadable image file(s):\n  " + "\n  ".join(bad[:10]) +
-                ("\n  ..." if len(bad) > 10 else "") + "\nReplace or delete them, or pass skip_corrupt=True to drop them.")
-        if bad:
-            warnings.warn(f"skipping {len(bad)} unreadable image file(s): " + "; ".join(bad[:10]) + (" ..." if len(bad) > 10 else ""))
-            badf = {b.split(': ')[0] for b in bad}
-            splits = {k: [o for o in v if not (isinstance(o[0], (str, Path)) and str(o[0]) in badf)] for k, v in splits.items()}
-    train, valid, test = splits['train'], (splits['valid'] if valid is not None else None), splits['test']
-    if not train: raise ValueError("No training images left (check `classes`, `n_per_class` and the dataset folder)")
-    if not test: raise ValueError("No test images left (check `classes`, `n_test_per_class` and the dataset folder)")
-    if valid is None:
-        tr, va = stratified_split(_labels(train), valid_pct, seed)
-        train, valid = _take(train, tr), _take(train, va)
-    items = train + valid + test
-    n1, n2 = len(train), len(train) + len(valid)
-    splits = [list(range(n1)), list(range(n1, n2)), list(range(n2, len(items)))]
-    dsets = Datasets(items, tfms=[[LoadImage(size)], [ItemGetter(1), Categorize(vocab=vocab, sort=False)]], splits=splits)
-    if not files: kwargs.setdefault('num_workers', 0)  # arrays: batches are made by indexing, workers only cost
-    dls = dsets.dataloaders(bs=bs, path=path, dl_type=ImageDL, after_batch=[IntToFloatTensor(), ResizeBatch(size)] + listify(batch_tfms), **kwargs)
-    if seed is not None: dls.train.rng = random.Random(seed)  # every epoch's shuffle follows from it
-    for dl in dls.loaders: dl._arrays()  # stack in-memory arrays once, before any worker starts
-    res = DataLoadersWithTest(*dls.loaders, path=dls.path, device=dls.device)
-    res.views = views
-    return res
+    "Train/valid/test `DataLoaders` of RGB float images in [0,1] from lists of `(image, label)` items, through `dataset_block`"
+    items = DatasetItems.from_splits(train, test, vocab, valid=valid, path=path)
+    block = dataset_block(items, size=size, seed=seed, valid_pct=valid_pct, classes=classes, n_per_class=n_per_class,
+                          n_test_per_class=n_test_per_class, verify=verify, skip_corrupt=skip_corrupt, batch_tfms=batch_tfms, views=views)
+    return block.dataloaders(items, bs=bs, path=path, **kwargs)
 
 # %% ../nbs/03_data.ipynb #16f261bc
 class TensorLoader(DataLoader):

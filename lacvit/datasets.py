@@ -1,4 +1,4 @@
-"""The five LaCViT datasets, Fashion-MNIST, scikit-learn's digits and your own image folders, each on its official split: training, a seeded stratified validation split carved from training, and the official test set.
+"""The five LaCViT datasets, Fashion-MNIST, scikit-learn's digits and your own image folders as fastai `DataBlock`s on their official splits: training, a seeded stratified validation split carved from training, and the official test set.
 
 Docs: https://lacvit.github.io/lacvit/datasets.html.md"""
 
@@ -7,19 +7,20 @@ Docs: https://lacvit.github.io/lacvit/datasets.html.md"""
 # %% ../nbs/04_datasets.ipynb #c4d7f1da
 from __future__ import annotations
 import gzip, os, warnings
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
 from fastcore.basics import listify
 from fastcore.meta import delegates
 from fastai.data.external import untar_data, URLs
-from .data import dls_from_items, stratified_split, IMAGE_EXTS
+from .data import dls_from_items, dataset_block, DataBlockWithTest, DatasetItems, stratified_split, IMAGE_EXTS
 
 # %% auto #0
-__all__ = ['DATASET_VIEWS', 'CIFAR100_COARSE', 'CIFAR100_FINE2COARSE', 'FASHION_CLASSES', 'FASHION_DEBIAN', 'DATASETS', 'cifar10',
-           'cifar100', 'cub', 'pets', 'flowers', 'read_idx', 'load_fashion_mnist', 'fashion_mnist', 'digits', 'folder',
-           'find_dataset', 'get_dls']
+__all__ = ['DATASET_VIEWS', 'CIFAR100_COARSE', 'CIFAR100_FINE2COARSE', 'FASHION_CLASSES', 'FASHION_DEBIAN', 'DATASETS', 'BLOCKS',
+           'cifar10_block', 'cifar10', 'cifar100_block', 'cifar100', 'cub_block', 'cub', 'pets_block', 'pets',
+           'flowers_block', 'flowers', 'read_idx', 'load_fashion_mnist', 'fashion_mnist_block', 'fashion_mnist',
+           'digits_block', 'digits', 'folder_block', 'folder', 'find_dataset', 'get_block', 'get_dls']
 
 # %% ../nbs/04_datasets.ipynb #ac665ce5
 DATASET_VIEWS = dict( # the view preset of each dataset (`lacvit.augment.VIEW_PRESETS`) and whether flips keep its classes
@@ -54,11 +55,25 @@ def _class_folder_items(d):
     "(file, class) items of the image files in `d/<class>/`"
     return [(f, c.name) for c in _subdirs(d) for f in _image_files(c)]
 
+_BLOCK_ARGS = ('classes', 'n_per_class', 'n_test_per_class', 'verify', 'skip_corrupt', 'batch_tfms', 'views')
+
 def _std_kwargs(f):
     "Give dataset function `f` the shared arguments of `dls_from_items` in its signature and docs"
     f = delegates(dls_from_items, keep=True, but=['train', 'test', 'vocab', 'valid', 'size', 'bs', 'seed', 'valid_pct'])(f)
     f.__delwrap__ = dls_from_items  # `keep=True` does not set it: let `docments` (and `show_doc`) find the delegated docments
     return f
+
+def _block_kwargs(f):
+    "Give block function `f` the shared arguments of `dataset_block` in its signature and docs"
+    f = delegates(dataset_block, keep=True, but=['source', 'read', 'size', 'seed', 'valid_pct'])(f)
+    f.__delwrap__ = dataset_block
+    return f
+
+def _dataloaders(block_fn, bs, kwargs, **args):
+    "The `DataLoadersWithTest` of `block_fn(**args)`: block arguments from `kwargs` go to it, the rest to `dataloaders`"
+    kwargs = dict(kwargs)
+    block = block_fn(**args, **{k: kwargs.pop(k) for k in _BLOCK_ARGS if k in kwargs})
+    return block.dataloaders(block.source, bs=bs, **kwargs)
 
 # %% ../nbs/04_datasets.ipynb #841c8d7f
 CIFAR100_COARSE = {
@@ -80,29 +95,27 @@ _CIFAR10_LAYOUT = "  cifar10/train/<class>/*.png\n  cifar10/test/<class>/*.png\n
 _CIFAR100_LAYOUT = ("  cifar100/{train,test}/<superclass>/<class>/*.png\n"
                     "  or flat: cifar100/{train,test}/<class>/*.png")
 
-@_std_kwargs
-def cifar10(path=None, # the `cifar10` folder; None: `untar_data(URLs.CIFAR)`
-            size=224, # images are resized (squished) to `size` x `size`
-            bs=64, # batch size (all three loaders)
-            seed=42, # seed of the validation carve-out, the subsampling and the training shuffle
-            valid_pct=0.1, # fraction of each training class held out for validation
-            **kwargs): # `dls_from_items` arguments (`classes`, `n_per_class`, ...), then `Datasets.dataloaders`
-    "CIFAR-10 (fastai archive `URLs.CIFAR`): 50,000 train / 10,000 test images, 10 classes"
-    kwargs.setdefault('views', DATASET_VIEWS['cifar10'])
+def _test_only_classes(root, train, test):
+    "Refuse class folders that exist in the test split only, naming them"
+    extra = sorted({o[1] for o in test} - {o[1] for o in train})
+    if extra: raise ValueError(f"{root/'test'} has classes that {root/'train'} lacks: {extra}. They could never be learned: "
+                               "add their training images, or remove their test folders.")
+
+def _cifar10_items(path):
+    "`DatasetItems` of the CIFAR-10 folder `path` (None: fastai's archive)"
     root, base = _find_root(path, URLs.CIFAR, ['cifar10'], 'train', 'test')
     if root is None: raise _layout_error('cifar10', base, _CIFAR10_LAYOUT, 'untar_data(URLs.CIFAR)')
     train, test = _class_folder_items(root/'train'), _class_folder_items(root/'test')
     if not train or not test: raise _layout_error('cifar10', root, _CIFAR10_LAYOUT, 'untar_data(URLs.CIFAR)')
+    _test_only_classes(root, train, test)
     names = sorted({o[1] for o in train})
     lbl = root/'labels.txt'
     if lbl.exists():
         order = [l.strip() for l in lbl.read_text().splitlines() if l.strip()]
         if sorted(order) == names: names = order
-    if not {o[1] for o in test} <= set(names):
-        raise ValueError(f"{root/'test'} has classes that {root/'train'} lacks: {sorted({o[1] for o in test} - set(names))}")
-    return dls_from_items(train, test, names, size=size, bs=bs, seed=seed, valid_pct=valid_pct, path=root, **kwargs)
+    return DatasetItems.from_splits(train, test, names, path=root)
 
-def _cifar100_items(d, coarse):
+def _cifar100_items_of(d, coarse):
     "(file, label) items of one CIFAR-100 split folder in either layout"
     subs = _subdirs(d)
     if not subs: return []
@@ -111,10 +124,53 @@ def _cifar100_items(d, coarse):
         if coarse:
             unknown = sorted({c for _, c in items} - set(CIFAR100_FINE2COARSE))
             if unknown: raise ValueError(f"coarse=True on the flat layout maps the CIFAR-100 class names to superclasses, "
-                                         f"but {d} has unknown classes {unknown[:5]}")
+                                         f"but {d} has classes that are not CIFAR-100's: {unknown[:5]}. Use the nested "
+                                         "layout <superclass>/<class>/, or coarse=False.")
             items = [(f, CIFAR100_FINE2COARSE[c]) for f, c in items]
         return items
     return [(f, sup.name if coarse else c.name) for sup in subs for c in _subdirs(sup) for f in _image_files(c)]
+
+def _cifar100_items(path, coarse=False):
+    "`DatasetItems` of the CIFAR-100 folder `path` (None: fastai's archive), fine or `coarse` labels"
+    root, base = _find_root(path, URLs.CIFAR_100, ['cifar100'], 'train', 'test')
+    if root is None: raise _layout_error('cifar100', base, _CIFAR100_LAYOUT, 'untar_data(URLs.CIFAR_100)')
+    train, test = _cifar100_items_of(root/'train', coarse), _cifar100_items_of(root/'test', coarse)
+    if not train or not test: raise _layout_error('cifar100', root, _CIFAR100_LAYOUT, 'untar_data(URLs.CIFAR_100)')
+    _test_only_classes(root, train, test)
+    return DatasetItems.from_splits(train, test, sorted({o[1] for o in train}), path=root)  # original label indices are alphabetical too
+
+@_block_kwargs
+def cifar10_block(path=None, # the `cifar10` folder; None: `untar_data(URLs.CIFAR)`
+                  size=224, # images are resized (squished) to `size` x `size`
+                  seed=42, # seed of the validation carve-out, the subsampling and the training shuffle
+                  valid_pct=0.1, # fraction of each training class held out for validation
+                  **kwargs # `dataset_block` arguments (`classes`, `n_per_class`, ...)
+                 ) -> DataBlockWithTest:
+    "fastai `DataBlock` of CIFAR-10 on its official split; `block.source` is the folder it reads"
+    kwargs.setdefault('views', DATASET_VIEWS['cifar10'])
+    return dataset_block(path, _cifar10_items, size=size, seed=seed, valid_pct=valid_pct, **kwargs)
+
+@_std_kwargs
+def cifar10(path=None, # the `cifar10` folder; None: `untar_data(URLs.CIFAR)`
+            size=224, # images are resized (squished) to `size` x `size`
+            bs=64, # batch size (all three loaders)
+            seed=42, # seed of the validation carve-out, the subsampling and the training shuffle
+            valid_pct=0.1, # fraction of each training class held out for validation
+            **kwargs): # `dataset_block` arguments (`classes`, `n_per_class`, ...), then `DataBlock.dataloaders` (`num_workers`, ...)
+    "CIFAR-10 (fastai archive `URLs.CIFAR`): 50,000 train / 10,000 test images, 10 classes"
+    return _dataloaders(cifar10_block, bs, kwargs, path=path, size=size, seed=seed, valid_pct=valid_pct)
+
+@_block_kwargs
+def cifar100_block(path=None, # the `cifar100` folder; None: `untar_data(URLs.CIFAR_100)`
+                   size=224, # images are resized (squished) to `size` x `size`
+                   seed=42, # seed of the validation carve-out, the subsampling and the training shuffle
+                   valid_pct=0.1, # fraction of each training class held out for validation
+                   coarse:bool=False, # the 20 superclasses as labels instead of the 100 classes
+                   **kwargs # `dataset_block` arguments (`classes`, `n_per_class`, ...)
+                  ) -> DataBlockWithTest:
+    "fastai `DataBlock` of CIFAR-100 (fine or `coarse` labels) on its official split; `block.source` is the folder it reads"
+    kwargs.setdefault('views', DATASET_VIEWS['cifar100'])
+    return dataset_block(path, partial(_cifar100_items, coarse=coarse), size=size, seed=seed, valid_pct=valid_pct, **kwargs)
 
 @_std_kwargs
 def cifar100(path=None, # the `cifar100` folder; None: `untar_data(URLs.CIFAR_100)`
@@ -123,17 +179,9 @@ def cifar100(path=None, # the `cifar100` folder; None: `untar_data(URLs.CIFAR_10
              seed=42, # seed of the validation carve-out, the subsampling and the training shuffle
              valid_pct=0.1, # fraction of each training class held out for validation
              coarse:bool=False, # the 20 superclasses as labels instead of the 100 classes
-             **kwargs): # `dls_from_items` arguments (`classes`, `n_per_class`, ...), then `Datasets.dataloaders`
+             **kwargs): # `dataset_block` arguments (`classes`, `n_per_class`, ...), then `DataBlock.dataloaders` (`num_workers`, ...)
     "CIFAR-100 (fastai archive `URLs.CIFAR_100`): 50,000 train / 10,000 test images, 100 fine or 20 coarse labels"
-    kwargs.setdefault('views', DATASET_VIEWS['cifar100'])
-    root, base = _find_root(path, URLs.CIFAR_100, ['cifar100'], 'train', 'test')
-    if root is None: raise _layout_error('cifar100', base, _CIFAR100_LAYOUT, 'untar_data(URLs.CIFAR_100)')
-    train, test = _cifar100_items(root/'train', coarse), _cifar100_items(root/'test', coarse)
-    if not train or not test: raise _layout_error('cifar100', root, _CIFAR100_LAYOUT, 'untar_data(URLs.CIFAR_100)')
-    names = sorted({o[1] for o in train})  # the original label indices are alphabetical too
-    if not {o[1] for o in test} <= set(names):
-        raise ValueError(f"{root/'test'} has classes that {root/'train'} lacks: {sorted({o[1] for o in test} - set(names))}")
-    return dls_from_items(train, test, names, size=size, bs=bs, seed=seed, valid_pct=valid_pct, path=root, **kwargs)
+    return _dataloaders(cifar100_block, bs, kwargs, path=path, size=size, seed=seed, valid_pct=valid_pct, coarse=coarse)
 
 # %% ../nbs/04_datasets.ipynb #e3ea979a
 def _read_list(fn, ncols):
@@ -143,7 +191,8 @@ def _read_list(fn, ncols):
         if not line.strip() or line.startswith('#'): continue
         parts = line.split()
         if len(parts) != ncols:
-            raise ValueError(f"{fn}, line {i}: expected {ncols} fields, got {line!r}")
+            raise ValueError(f"{fn}, line {i}: expected {ncols} fields, got {line!r}. Fix or delete the line, "
+                             "or re-extract the archive.")
         rows.append(parts)
     return rows
 
@@ -161,15 +210,8 @@ _CUB_LAYOUT = ("  CUB_200_2011/CUB_200_2011/images/<NNN.Name>/*.jpg\n  CUB_200_2
                "  CUB_200_2011/CUB_200_2011/train_test_split.txt ('id is_train')\n"
                "  CUB_200_2011/CUB_200_2011/classes.txt ('classid NNN.Name')")
 
-@_std_kwargs
-def cub(path=None, # the `CUB_200_2011` folder (either level); None: `untar_data(URLs.CUB_200_2011)`
-        size=224, # images are resized (squished) to `size` x `size`
-        bs=64, # batch size (all three loaders)
-        seed=42, # seed of the validation carve-out, the subsampling and the training shuffle
-        valid_pct=0.1, # fraction of each training class held out for validation
-        **kwargs): # `dls_from_items` arguments (`classes`, `n_per_class`, ...), then `Datasets.dataloaders`
-    "CUB-200-2011 (fastai archive `URLs.CUB_200_2011`): 5,994 train / 5,794 test images of 200 bird species"
-    kwargs.setdefault('views', DATASET_VIEWS['cub'])
+def _cub_items(path, skip=False):
+    "`DatasetItems` of the CUB-200-2011 folder `path` (None: fastai's archive); `skip` drops listed but missing files"
     files = ('images.txt', 'image_class_labels.txt', 'train_test_split.txt', 'images')
     root, base = _find_root(path, URLs.CUB_200_2011, ['CUB_200_2011', 'CUB_200_2011/CUB_200_2011'], *files)
     if root is None: raise _layout_error('cub', base, _CUB_LAYOUT, 'untar_data(URLs.CUB_200_2011)')
@@ -182,27 +224,20 @@ def cub(path=None, # the `CUB_200_2011` folder (either level); None: `untar_data
                              f"(e.g. {sorted(set(d) ^ set(imgs))[:3]}): the archive is damaged, re-extract it")
     if (root/'classes.txt').exists(): names = dict(_read_list(root/'classes.txt', 2))
     else: names = {labels[i]: imgs[i].split('/')[0] for i in imgs}
+    unknown = sorted(set(labels.values()) - set(names), key=int)
+    if unknown: raise ValueError(f"{root/'image_class_labels.txt'} uses class ids {unknown[:5]} that {root/'classes.txt'} "
+                                 "does not name: the archive is damaged, re-extract it")
     ids = sorted(names, key=int)
-    items = _missing_check([(root/'images'/imgs[i], names[labels[i]], is_train[i]) for i in sorted(imgs, key=int)],
-                           kwargs.get('skip_corrupt', False))
+    items = _missing_check([(root/'images'/imgs[i], names[labels[i]], is_train[i]) for i in sorted(imgs, key=int)], skip)
     train = [(f, c) for f, c, t in items if t == '1']
     test = [(f, c) for f, c, t in items if t != '1']
-    return dls_from_items(train, test, [names[i] for i in ids], size=size, bs=bs, seed=seed, valid_pct=valid_pct,
-                          path=root, **kwargs)
+    return DatasetItems.from_splits(train, test, [names[i] for i in ids], path=root)
 
 _PETS_LAYOUT = ("  oxford-iiit-pet/images/<Breed>_<n>.jpg\n"
                 "  oxford-iiit-pet/annotations/trainval.txt and test.txt ('Name_12 classid species breedid')")
 
-@_std_kwargs
-def pets(path=None, # the `oxford-iiit-pet` folder; None: `untar_data(URLs.PETS)`
-         size=224, # images are resized (squished) to `size` x `size`
-         bs=64, # batch size (all three loaders)
-         seed=42, # seed of the validation carve-out, the subsampling and the training shuffle
-         valid_pct=0.1, # fraction of each training class held out for validation
-         target:str='breed', # 'breed' (37 classes) or 'species' (cat/dog)
-         **kwargs): # `dls_from_items` arguments (`classes`, `n_per_class`, ...), then `Datasets.dataloaders`
-    "Oxford-IIIT Pets (fastai archive `URLs.PETS`): 3,680 trainval / 3,669 test images, 37 breeds"
-    kwargs.setdefault('views', DATASET_VIEWS['pets'])
+def _pets_items(path, target='breed', skip=False):
+    "`DatasetItems` of the Oxford-IIIT Pets folder `path` (None: fastai's archive), by breed or species"
     if target not in ('breed', 'species'): raise ValueError(f"target must be 'breed' or 'species', got {target!r}")
     root, base = _find_root(path, URLs.PETS, ['oxford-iiit-pet'], 'images', 'annotations/trainval.txt', 'annotations/test.txt')
     if root is None: raise _layout_error('pets', base, _PETS_LAYOUT, 'untar_data(URLs.PETS)')
@@ -211,13 +246,85 @@ def pets(path=None, # the `oxford-iiit-pet` folder; None: `untar_data(URLs.PETS)
         return [(root/'images'/f'{n}.jpg', n.rsplit('_', 1)[0] if target == 'breed' else ('cat', 'dog')[int(sp) - 1], int(c))
                 for n, c, sp, _ in rows]
     train, test = parse('trainval.txt'), parse('test.txt')
-    skip = kwargs.get('skip_corrupt', False)
     names = ['cat', 'dog'] if target == 'species' else [n for n, _ in sorted({(o[1], o[2]) for o in train + test}, key=lambda t: t[1])]
     train, test = [_missing_check([o[:2] for o in s], skip) for s in (train, test)]
-    return dls_from_items(train, test, names, size=size, bs=bs, seed=seed, valid_pct=valid_pct, path=root, **kwargs)
+    return DatasetItems.from_splits(train, test, names, path=root)
 
 _FLOWERS_LAYOUT = ("  oxford-102-flowers/jpg/image_NNNNN.jpg\n"
                    "  oxford-102-flowers/train.txt, valid.txt, test.txt ('jpg/image_03860.jpg 16', labels 0-101)")
+
+def _flowers_items(path, official_valid=True, skip=False):
+    "`DatasetItems` of the Flowers-102 folder `path` (None: fastai's archive), with valid.txt as validation if `official_valid`"
+    root, base = _find_root(path, URLs.FLOWERS, ['oxford-102-flowers'], 'train.txt', 'valid.txt', 'test.txt')
+    if root is None: raise _layout_error('flowers', base, _FLOWERS_LAYOUT, 'untar_data(URLs.FLOWERS)')
+    def parse(fn):
+        rows = _read_list(root/fn, 2)
+        try: return _missing_check([(root/f, int(l)) for f, l in rows], skip)
+        except ValueError as e:
+            if 'int' in str(e): raise ValueError(f"{root/fn}: labels must be integers ({e}); fix the file or re-extract the archive") from e
+            raise
+    train, valid, test = parse('train.txt'), parse('valid.txt'), parse('test.txt')
+    names = sorted({o[1] for o in train + valid + test})
+    return DatasetItems.from_splits(train, test, names, valid=valid if official_valid else None, path=root)
+
+@_block_kwargs
+def cub_block(path=None, # the `CUB_200_2011` folder (either level); None: `untar_data(URLs.CUB_200_2011)`
+              size=224, # images are resized (squished) to `size` x `size`
+              seed=42, # seed of the validation carve-out, the subsampling and the training shuffle
+              valid_pct=0.1, # fraction of each training class held out for validation
+              **kwargs # `dataset_block` arguments (`classes`, `n_per_class`, ...)
+             ) -> DataBlockWithTest:
+    "fastai `DataBlock` of CUB-200-2011 on its official split (train_test_split.txt); `block.source` is the folder it reads"
+    kwargs.setdefault('views', DATASET_VIEWS['cub'])
+    read = partial(_cub_items, skip=kwargs.get('skip_corrupt', False))
+    return dataset_block(path, read, size=size, seed=seed, valid_pct=valid_pct, **kwargs)
+
+@_std_kwargs
+def cub(path=None, # the `CUB_200_2011` folder (either level); None: `untar_data(URLs.CUB_200_2011)`
+        size=224, # images are resized (squished) to `size` x `size`
+        bs=64, # batch size (all three loaders)
+        seed=42, # seed of the validation carve-out, the subsampling and the training shuffle
+        valid_pct=0.1, # fraction of each training class held out for validation
+        **kwargs): # `dataset_block` arguments (`classes`, `n_per_class`, ...), then `DataBlock.dataloaders` (`num_workers`, ...)
+    "CUB-200-2011 (fastai archive `URLs.CUB_200_2011`): 5,994 train / 5,794 test images of 200 bird species"
+    return _dataloaders(cub_block, bs, kwargs, path=path, size=size, seed=seed, valid_pct=valid_pct)
+
+@_block_kwargs
+def pets_block(path=None, # the `oxford-iiit-pet` folder; None: `untar_data(URLs.PETS)`
+               size=224, # images are resized (squished) to `size` x `size`
+               seed=42, # seed of the validation carve-out, the subsampling and the training shuffle
+               valid_pct=0.1, # fraction of each training class held out for validation
+               target:str='breed', # 'breed' (37 classes) or 'species' (cat/dog)
+               **kwargs # `dataset_block` arguments (`classes`, `n_per_class`, ...)
+              ) -> DataBlockWithTest:
+    "fastai `DataBlock` of Oxford-IIIT Pets on its official split (trainval.txt, test.txt); `block.source` is the folder it reads"
+    kwargs.setdefault('views', DATASET_VIEWS['pets'])
+    read = partial(_pets_items, target=target, skip=kwargs.get('skip_corrupt', False))
+    return dataset_block(path, read, size=size, seed=seed, valid_pct=valid_pct, **kwargs)
+
+@_std_kwargs
+def pets(path=None, # the `oxford-iiit-pet` folder; None: `untar_data(URLs.PETS)`
+         size=224, # images are resized (squished) to `size` x `size`
+         bs=64, # batch size (all three loaders)
+         seed=42, # seed of the validation carve-out, the subsampling and the training shuffle
+         valid_pct=0.1, # fraction of each training class held out for validation
+         target:str='breed', # 'breed' (37 classes) or 'species' (cat/dog)
+         **kwargs): # `dataset_block` arguments (`classes`, `n_per_class`, ...), then `DataBlock.dataloaders` (`num_workers`, ...)
+    "Oxford-IIIT Pets (fastai archive `URLs.PETS`): 3,680 trainval / 3,669 test images, 37 breeds"
+    return _dataloaders(pets_block, bs, kwargs, path=path, size=size, seed=seed, valid_pct=valid_pct, target=target)
+
+@_block_kwargs
+def flowers_block(path=None, # the `oxford-102-flowers` folder; None: `untar_data(URLs.FLOWERS)`
+                  size=224, # images are resized (squished) to `size` x `size`
+                  seed=42, # seed of the validation carve-out, the subsampling and the training shuffle
+                  valid_pct=0.1, # fraction of each training class held out for validation
+                  official_valid:bool=True, # use valid.txt as the validation split (else carve `valid_pct` of train.txt)
+                  **kwargs # `dataset_block` arguments (`classes`, `n_per_class`, ...)
+                 ) -> DataBlockWithTest:
+    "fastai `DataBlock` of Flowers-102 on its official split (train/valid/test.txt); `block.source` is the folder it reads"
+    kwargs.setdefault('views', DATASET_VIEWS['flowers'])
+    read = partial(_flowers_items, official_valid=official_valid, skip=kwargs.get('skip_corrupt', False))
+    return dataset_block(path, read, size=size, seed=seed, valid_pct=valid_pct, **kwargs)
 
 @_std_kwargs
 def flowers(path=None, # the `oxford-102-flowers` folder; None: `untar_data(URLs.FLOWERS)`
@@ -226,22 +333,9 @@ def flowers(path=None, # the `oxford-102-flowers` folder; None: `untar_data(URLs
             seed=42, # seed of the validation carve-out, the subsampling and the training shuffle
             valid_pct=0.1, # fraction of each training class held out for validation
             official_valid:bool=True, # use valid.txt as the validation split (else carve `valid_pct` of train.txt)
-            **kwargs): # `dls_from_items` arguments (`classes`, `n_per_class`, ...), then `Datasets.dataloaders`
+            **kwargs): # `dataset_block` arguments (`classes`, `n_per_class`, ...), then `DataBlock.dataloaders` (`num_workers`, ...)
     "Oxford Flowers-102 (fastai archive `URLs.FLOWERS`): 1,020 train / 1,020 valid / 6,149 test images, 102 classes"
-    kwargs.setdefault('views', DATASET_VIEWS['flowers'])
-    root, base = _find_root(path, URLs.FLOWERS, ['oxford-102-flowers'], 'train.txt', 'valid.txt', 'test.txt')
-    if root is None: raise _layout_error('flowers', base, _FLOWERS_LAYOUT, 'untar_data(URLs.FLOWERS)')
-    skip = kwargs.get('skip_corrupt', False)
-    def parse(fn):
-        rows = _read_list(root/fn, 2)
-        try: return _missing_check([(root/f, int(l)) for f, l in rows], skip)
-        except ValueError as e:
-            if 'int' in str(e): raise ValueError(f"{root/fn}: labels must be integers ({e})") from e
-            raise
-    train, valid, test = parse('train.txt'), parse('valid.txt'), parse('test.txt')
-    names = sorted({o[1] for o in train + valid + test})
-    return dls_from_items(train, test, names, valid=valid if official_valid else None, size=size, bs=bs, seed=seed,
-                          valid_pct=valid_pct, path=root, **kwargs)
+    return _dataloaders(flowers_block, bs, kwargs, path=path, size=size, seed=seed, valid_pct=valid_pct, official_valid=official_valid)
 
 # %% ../nbs/04_datasets.ipynb #c0d1aa27
 FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']
@@ -253,12 +347,12 @@ def read_idx(fn): # IDX file path (gzipped if it ends in .gz)
     fn = Path(fn)
     data = (gzip.open if fn.suffix == '.gz' else open)(fn, 'rb').read()
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
-        raise ValueError(f"{fn} is not an IDX file (bad magic number {data[:4].hex()})")
+        raise ValueError(f"{fn} is not an IDX file (bad magic number {data[:4].hex()}): it is damaged or another format; download it again")
     nd = data[3]
     dims = [int.from_bytes(data[4 + 4*i: 8 + 4*i], 'big') for i in range(nd)]
     dt = np.dtype(_IDX_DTYPES[data[2]])
     n = int(np.prod(dims)) * dt.itemsize
-    if len(data) != 4 + 4*nd + n: raise ValueError(f"{fn} is truncated or padded: {len(data)} bytes for shape {dims}")
+    if len(data) != 4 + 4*nd + n: raise ValueError(f"{fn} is truncated or padded: {len(data)} bytes for shape {dims}; download it again")
     return np.frombuffer(data, dt, offset=4 + 4*nd).reshape(dims)
 
 _FASHION_FILES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')
@@ -290,8 +384,35 @@ def load_fashion_mnist(path=None, # folder with the IDX files; None: Debian's pa
             f"{path if path is not None else FASHION_DEBIAN}. Get them with `apt-get install dataset-fashion-mnist` "
             "(Debian/Ubuntu), pass the folder that holds them, or call with download=True (torchvision).")
     xtr, ytr, xte, yte = _load_idx4(tuple(files))
-    if len(xtr) != len(ytr) or len(xte) != len(yte): raise ValueError(f"Fashion-MNIST images and labels differ in number: {files}")
+    if len(xtr) != len(ytr) or len(xte) != len(yte): raise ValueError(f"Fashion-MNIST images and labels differ in number ({len(xtr)}/{len(ytr)} train, {len(xte)}/{len(yte)} test) in {files}: a file is damaged or from another set; download them again")
     return xtr, ytr, xte, yte
+
+def _fashion_items(path=None, download=False):
+    "`DatasetItems` of Fashion-MNIST: its uint8 arrays with their class names"
+    xtr, ytr, xte, yte = load_fashion_mnist(path, download)
+    return DatasetItems.from_splits([(xtr[i], FASHION_CLASSES[ytr[i]]) for i in range(len(xtr))],
+                                    [(xte[i], FASHION_CLASSES[yte[i]]) for i in range(len(xte))], FASHION_CLASSES)
+
+def _digits_items(path=None, test_pct=0.2, test_seed=0):
+    "`DatasetItems` of scikit-learn's digits (0-255 uint8 arrays), with a seeded stratified test split"
+    if path is not None: raise ValueError(f"digits() takes no path (got {path!r}): the data ship with scikit-learn; call it with path=None")
+    from sklearn.datasets import load_digits
+    d = load_digits()
+    x = np.round(d.images * (255 / 16)).astype(np.uint8)
+    tr, te = stratified_split(d.target, test_pct, test_seed)
+    return DatasetItems.from_splits([(x[i], int(d.target[i])) for i in tr], [(x[i], int(d.target[i])) for i in te], list(range(10)))
+
+@_block_kwargs
+def fashion_mnist_block(path=None, # folder with the IDX files; None: Debian's /usr/share/datasets/fashion-mnist
+                        size=224, # images are resized (squished) to `size` x `size`
+                        seed=42, # seed of the validation carve-out, the subsampling and the training shuffle
+                        valid_pct=0.1, # fraction of each training class held out for validation
+                        download:bool=False, # with no files found, download them with torchvision
+                        **kwargs # `dataset_block` arguments (`classes`, `n_per_class`, ...)
+                       ) -> DataBlockWithTest:
+    "fastai `DataBlock` of Fashion-MNIST (in-memory arrays, batched by indexing) on its official split"
+    kwargs.setdefault('views', DATASET_VIEWS['fashion_mnist'])
+    return dataset_block(path, partial(_fashion_items, download=download), size=size, seed=seed, valid_pct=valid_pct, **kwargs)
 
 @_std_kwargs
 def fashion_mnist(path=None, # folder with the IDX files; None: Debian's /usr/share/datasets/fashion-mnist
@@ -300,13 +421,23 @@ def fashion_mnist(path=None, # folder with the IDX files; None: Debian's /usr/sh
                   seed=42, # seed of the validation carve-out, the subsampling and the training shuffle
                   valid_pct=0.1, # fraction of each training class held out for validation
                   download:bool=False, # with no files found, download them with torchvision
-                  **kwargs): # `dls_from_items` arguments (`classes`, `n_per_class`, ...), then `Datasets.dataloaders`
+                  **kwargs): # `dataset_block` arguments (`classes`, `n_per_class`, ...), then `DataBlock.dataloaders` (`num_workers`, ...)
     "Fashion-MNIST: 60,000 train / 10,000 test 28x28 greyscale images (as RGB), 10 classes; select some with `classes`"
-    kwargs.setdefault('views', DATASET_VIEWS['fashion_mnist'])
-    xtr, ytr, xte, yte = load_fashion_mnist(path, download)
-    train = [(xtr[i], FASHION_CLASSES[ytr[i]]) for i in range(len(xtr))]
-    test = [(xte[i], FASHION_CLASSES[yte[i]]) for i in range(len(xte))]
-    return dls_from_items(train, test, FASHION_CLASSES, size=size, bs=bs, seed=seed, valid_pct=valid_pct, **kwargs)
+    return _dataloaders(fashion_mnist_block, bs, kwargs, path=path, size=size, seed=seed, valid_pct=valid_pct, download=download)
+
+@_block_kwargs
+def digits_block(path=None, # must be None: the digits ship with scikit-learn
+                 size=224, # images are resized (squished) to `size` x `size`
+                 seed=42, # seed of the validation carve-out, the subsampling and the training shuffle
+                 valid_pct=0.1, # fraction of each training class held out for validation
+                 test_pct:float=0.2, # stratified test fraction
+                 test_seed:int=0, # seed of the test split, fixed across `seed`s
+                 **kwargs # `dataset_block` arguments (`classes`, `n_per_class`, ...)
+                ) -> DataBlockWithTest:
+    "fastai `DataBlock` of scikit-learn's digits (in-memory arrays) with a fixed seeded stratified test split"
+    kwargs.setdefault('views', DATASET_VIEWS['digits'])
+    return dataset_block(path, partial(_digits_items, test_pct=test_pct, test_seed=test_seed), size=size, seed=seed,
+                         valid_pct=valid_pct, **kwargs)
 
 @_std_kwargs
 def digits(path=None, # must be None: the digits ship with scikit-learn
@@ -316,19 +447,52 @@ def digits(path=None, # must be None: the digits ship with scikit-learn
            valid_pct=0.1, # fraction of each training class held out for validation
            test_pct:float=0.2, # stratified test fraction
            test_seed:int=0, # seed of the test split, fixed across `seed`s
-           **kwargs): # `dls_from_items` arguments (`classes`, `n_per_class`, ...), then `Datasets.dataloaders`
+           **kwargs): # `dataset_block` arguments (`classes`, `n_per_class`, ...), then `DataBlock.dataloaders` (`num_workers`, ...)
     "scikit-learn's 1,797 8x8 digits (as RGB), 10 classes, with a fixed seeded stratified test split"
-    kwargs.setdefault('views', DATASET_VIEWS['digits'])
-    if path is not None: raise ValueError("digits() takes no path: the data ship with scikit-learn")
-    from sklearn.datasets import load_digits
-    d = load_digits()
-    x = np.round(d.images * (255 / 16)).astype(np.uint8)
-    tr, te = stratified_split(d.target, test_pct, test_seed)
-    return dls_from_items([(x[i], int(d.target[i])) for i in tr], [(x[i], int(d.target[i])) for i in te],
-                          list(range(10)), size=size, bs=bs, seed=seed, valid_pct=valid_pct, **kwargs)
+    return _dataloaders(digits_block, bs, kwargs, path=path, size=size, seed=seed, valid_pct=valid_pct, test_pct=test_pct, test_seed=test_seed)
 
 # %% ../nbs/04_datasets.ipynb #549c6213
 _FOLDER_LAYOUT = "  root/<class>/*.jpg   (split for you)\n  or root/train/<class>/*.jpg, root/test/<class>/*.jpg [, root/valid/<class>/*.jpg]"
+
+def _folder_items(path, test_pct=0.2, test_seed=0, train_name='train', valid_name=None, test_name='test'):
+    "`DatasetItems` of an image folder, split (`train/valid/test`) or flat (`<class>/`: a seeded stratified test split)"
+    root = Path(path).expanduser()
+    if not root.is_dir(): raise _layout_error('folder', root, _FOLDER_LAYOUT, 'your own images')
+    valid = None
+    if (root/train_name).is_dir():
+        train = _class_folder_items(root/train_name)
+        vn = valid_name or next((n for n in ('valid', 'val') if (root/n).is_dir()), None)
+        if vn is not None:
+            if not (root/vn).is_dir():
+                raise FileNotFoundError(f"No validation folder {root/vn}: fix valid_name={valid_name!r}, or pass valid_name=None "
+                                        f"to carve the validation split from '{train_name}'")
+            valid = _class_folder_items(root/vn)
+        test = _class_folder_items(root/test_name) if (root/test_name).is_dir() else None
+        if test is None: warnings.warn(f"{root} has no '{test_name}' folder: carving a {test_pct:.0%} test split from '{train_name}'")
+    else: train, test = _class_folder_items(root), None
+    if not train: raise _layout_error('folder', root, _FOLDER_LAYOUT, 'your own images')
+    if test is None:
+        tr, te = stratified_split([o[1] for o in train], test_pct, test_seed)
+        train, test = [train[i] for i in tr], [train[i] for i in te]
+    names = sorted({o[1] for o in train + test + (valid or [])})
+    return DatasetItems.from_splits(train, test, names, valid=valid, path=root)
+
+@_block_kwargs
+def folder_block(path, # the root folder
+                 size=224, # images are resized (squished) to `size` x `size`
+                 seed=42, # seed of the validation carve-out, the subsampling and the training shuffle
+                 valid_pct=0.1, # fraction of each training class held out for validation
+                 test_pct:float=0.2, # test fraction carved when there is no test folder
+                 test_seed:int=0, # seed of that test split, fixed across `seed`s
+                 train_name:str='train', # name of the training folder in a split tree
+                 valid_name:str=None, # name of the validation folder; None: 'valid' or 'val' if present
+                 test_name:str='test', # name of the test folder in a split tree
+                 **kwargs # `dataset_block` arguments (`classes`, `n_per_class`, ...)
+                ) -> DataBlockWithTest:
+    "fastai `DataBlock` of images in `root/<class>/` (seeded stratified valid and test) or `root/{train,valid,test}/<class>/`"
+    read = partial(_folder_items, test_pct=test_pct, test_seed=test_seed, train_name=train_name, valid_name=valid_name,
+                   test_name=test_name)
+    return dataset_block(path, read, size=size, seed=seed, valid_pct=valid_pct, **kwargs)
 
 @_std_kwargs
 def folder(path, # the root folder
@@ -341,42 +505,41 @@ def folder(path, # the root folder
            train_name:str='train', # name of the training folder in a split tree
            valid_name:str=None, # name of the validation folder; None: 'valid' or 'val' if present
            test_name:str='test', # name of the test folder in a split tree
-           **kwargs): # `dls_from_items` arguments (`classes`, `n_per_class`, ...), then `Datasets.dataloaders`
+           **kwargs): # `dataset_block` arguments (`classes`, `n_per_class`, ...), then `DataBlock.dataloaders` (`num_workers`, ...)
     "Images in `root/<class>/` (seeded stratified valid and test splits) or `root/{train,valid,test}/<class>/`"
-    root = Path(path).expanduser()
-    if not root.is_dir(): raise _layout_error('folder', root, _FOLDER_LAYOUT, 'your own images')
-    valid = None
-    if (root/train_name).is_dir():
-        train = _class_folder_items(root/train_name)
-        vn = valid_name or next((n for n in ('valid', 'val') if (root/n).is_dir()), None)
-        if vn is not None:
-            if not (root/vn).is_dir(): raise FileNotFoundError(f"No validation folder {root/vn}")
-            valid = _class_folder_items(root/vn)
-        test = _class_folder_items(root/test_name) if (root/test_name).is_dir() else None
-        if test is None: warnings.warn(f"{root} has no '{test_name}' folder: carving a {test_pct:.0%} test split from '{train_name}'")
-    else: train, test = _class_folder_items(root), None
-    if not train: raise _layout_error('folder', root, _FOLDER_LAYOUT, 'your own images')
-    if test is None:
-        tr, te = stratified_split([o[1] for o in train], test_pct, test_seed)
-        train, test = [train[i] for i in tr], [train[i] for i in te]
-    names = sorted({o[1] for o in train + test + (valid or [])})
-    return dls_from_items(train, test, names, valid=valid, size=size, bs=bs, seed=seed, valid_pct=valid_pct, path=root, **kwargs)
+    return _dataloaders(folder_block, bs, kwargs, path=path, size=size, seed=seed, valid_pct=valid_pct, test_pct=test_pct,
+                        test_seed=test_seed, train_name=train_name, valid_name=valid_name, test_name=test_name)
 
 # %% ../nbs/04_datasets.ipynb #757fcc24
 DATASETS = dict(cifar10=cifar10, cifar100=cifar100, cub=cub, pets=pets, flowers=flowers,
                 fashion_mnist=fashion_mnist, digits=digits, folder=folder)
+BLOCKS = dict(cifar10=cifar10_block, cifar100=cifar100_block, cub=cub_block, pets=pets_block, flowers=flowers_block,
+              fashion_mnist=fashion_mnist_block, digits=digits_block, folder=folder_block)
 _ALIASES = dict(cifar='cifar10', cub200='cub', cub2002011='cub', oxfordpets='pets', oxfordiiitpet='pets',
                 pet='pets', flowers102='flowers', oxfordflowers='flowers', oxford102flowers='flowers',
                 fashionmnist='fashion_mnist', fmnist='fashion_mnist', sklearndigits='digits')
 
+def _dataset_key(name):
+    "The key of `DATASETS` that `name` means, or a `ValueError` that lists the names"
+    key = str(name).lower().replace('-', '').replace('_', '')
+    k = {k.replace('_', ''): k for k in DATASETS}.get(key) or _ALIASES.get(key)
+    if k is None: raise ValueError(f"Unknown dataset {name!r}; choose one of {list(DATASETS)} (case, '-' and '_' are ignored)")
+    return k
+
 def find_dataset(name:str, # a dataset name; case, '-' and '_' are ignored, and aliases such as 'fmnist' work
                 ):
     "The dataset function of `name` (e.g. `cifar10`), or a `ValueError` that lists the names"
-    key = str(name).lower().replace('-', '').replace('_', '')
-    norm = {k.replace('_', ''): k for k in DATASETS}
-    k = norm.get(key) or _ALIASES.get(key)
-    if k is None: raise ValueError(f"Unknown dataset {name!r}; choose one of {list(DATASETS)}")
-    return DATASETS[k]
+    return DATASETS[_dataset_key(name)]
+
+def get_block(name:str, # 'cifar10', 'cifar100', 'cub', 'pets', 'flowers', 'fashion_mnist', 'digits' or 'folder'
+              path=None, # dataset folder; None downloads with fastai's `untar_data` (Fashion-MNIST: Debian's package)
+              size:int=224, # image size
+              seed:int=42, # seed of the validation split and shuffling
+              valid_pct:float=0.1, # fraction of each training class held out for validation
+              **kwargs # passed to the block function (e.g. `coarse`, `classes`, `n_per_class`)
+             ) -> DataBlockWithTest: # a fastai `DataBlock`; `block.source` is what it reads
+    "The fastai `DataBlock` of dataset `name` on its official split: `.summary(block.source)`, change it, `.dataloaders(block.source)`"
+    return BLOCKS[_dataset_key(name)](path=path, size=size, seed=seed, valid_pct=valid_pct, **kwargs)
 
 def get_dls(name:str, # 'cifar10', 'cifar100', 'cub', 'pets', 'flowers', 'fashion_mnist', 'digits' or 'folder'
             path=None, # dataset folder; None downloads with fastai's `untar_data` (Fashion-MNIST: Debian's package)
@@ -385,5 +548,5 @@ def get_dls(name:str, # 'cifar10', 'cifar100', 'cub', 'pets', 'flowers', 'fashio
             seed:int=42, # seed of the validation split and shuffling
             valid_pct:float=0.1, # fraction of each training class held out for validation
             **kwargs): # passed to the dataset function (e.g. `coarse`, `classes`, `n_per_class`, `num_workers`)
-    "Train/valid/test `DataLoaders` of dataset `name` on its official split"
+    "Train/valid/test `DataLoaders` of dataset `name` on its official split (the `dataloaders` of `get_block`)"
     return find_dataset(name)(path=path, size=size, bs=bs, seed=seed, valid_pct=valid_pct, **kwargs)

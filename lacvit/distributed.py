@@ -1,4 +1,4 @@
-"""One exact contrastive batch spread over many processes: a gather that carries gradients, a loss that scores each process's own anchors against every view, and a local launcher that proves N processes train exactly like one.
+"""Several processes train exactly like one: a contrastive batch gathered with the right gradient, fastai's `distrib_ctx` dealing one process's batches out to many, views drawn once for the global batch, and the whole fit tested under `torchrun` and Accelerate.
 
 Docs: https://lacvit.github.io/lacvit/distributed.html.md"""
 
@@ -6,18 +6,22 @@ Docs: https://lacvit.github.io/lacvit/distributed.html.md"""
 
 # %% ../nbs/09_distributed.ipynb #db9752c2
 from __future__ import annotations
-import copy, os, socket, subprocess, sys, tempfile, time, warnings
+import contextlib, functools, os, socket, warnings
 from collections import namedtuple
-from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torch.distributed as dist
+from fastcore.basics import patch
+from fastai.torch_core import apply
+from fastai.distributed import DistributedDL, DistributedTrainer # also adds `Learner.distrib_ctx`
 from .losses import LaCViTLoss, n_positive_anchors
+from .augment import make_views
 
 # %% auto #0
-__all__ = ['WorldInfo', 'world_info', 'is_distributed', 'gather_sizes', 'gather_with_grad', 'DistributedLoss', 'free_port',
-           'launch_local']
+__all__ = ['WorldInfo', 'world_info', 'is_distributed', 'is_main_process', 'rank0_only', 'collective_device', 'any_process',
+           'gather_sizes', 'gather_with_grad', 'DistributedLoss', 'GlobalBatchDL', 'draw_views', 'launcher_ctx',
+           'free_port']
 
 # %% ../nbs/09_distributed.ipynb #201780d9
 WorldInfo = namedtuple('WorldInfo', 'rank world_size')
@@ -30,6 +34,33 @@ def world_info() -> WorldInfo:
 def is_distributed() -> bool:
     "True when torch.distributed is initialised with more than one process (plain torch, fastai's `distrib_ctx`, Accelerate)"
     return world_info().world_size > 1
+
+# %% ../nbs/09_distributed.ipynb #52da2967
+def is_main_process() -> bool:
+    "True on rank 0 and in a single process: the process that writes checkpoints, exports and reports"
+    if dist.is_available() and dist.is_initialized(): return dist.get_rank() == 0
+    return int(os.environ.get('RANK', 0)) == 0 # started by a launcher, before or after the process group exists
+
+def rank0_only(fn, # a function with a side effect only one process should have (writing a report, printing)
+              ):
+    "Decorator: `fn` runs on the main process only and returns `None` on the others"
+    @functools.wraps(fn)
+    def _inner(*args, **kwargs): return fn(*args, **kwargs) if is_main_process() else None
+    return _inner
+
+def collective_device() -> torch.device:
+    "Where tensors for collectives live: the current CUDA device with NCCL, else the CPU (gloo)"
+    if dist.is_available() and dist.is_initialized() and dist.get_backend() == 'nccl':
+        return torch.device('cuda', torch.cuda.current_device())
+    return torch.device('cpu')
+
+def any_process(flag:bool, # this process's answer
+               ) -> bool:
+    "True when `flag` is true on any process, so that all of them take the same branch (every process must call it)"
+    if not is_distributed(): return bool(flag)
+    t = torch.tensor([float(bool(flag))], device=collective_device())
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return bool(t.item())
 
 # %% ../nbs/09_distributed.ipynb #ab740557
 def gather_sizes(n:int, # this process's number of rows
@@ -138,63 +169,124 @@ class DistributedLoss(nn.Module):
             out = out + (tot[0] / W - out.detach())
         return out
 
-# %% ../nbs/09_distributed.ipynb #547931cc
+# %% ../nbs/09_distributed.ipynb #2227208f
+def _ceil_div(a, b): return -(-a // b)
+
+class GlobalBatchDL(DistributedDL):
+    "fastai's `DistributedDL` that deals each batch of `world_size * bs` items to the processes in rank order, on any backend"
+    def _broadcast(self, t, rank):
+        # fastai's version moves `t` to CUDA ("nccl only works with cuda tensors"), which fails on a CPU with gloo
+        if not is_distributed(): return list(t)
+        t = torch.tensor(list(t), dtype=torch.long, device=collective_device())
+        dist.broadcast(t, rank)
+        return t.cpu().tolist()
+
+    @property
+    def shuffle(self): return self.dl.shuffle # `DistributedDL` does not say, and `lacvit.evaluation.ordered_dl` asks
+
+    def __len__(self):
+        G = self.bs * self.world_size
+        return self.dl.n // G if self.drop_last else _ceil_div(self.dl.n, G)
+
+    def get_idxs(self):
+        "This process's share of every global batch of the epoch, in order (rank 0's shuffle for everyone)"
+        idxs = self._broadcast(list(self.dl.get_idxs()), 0)
+        self.n = len(idxs)
+        W, r, G = self.world_size, self.rank, self.bs * self.world_size
+        mine, self.batch_sizes = [], []
+        for s in range(0, len(idxs), G):
+            g = idxs[s:s + G]
+            if len(g) < G and self.drop_last: break
+            k = _ceil_div(len(g), W)                   # rows per process
+            self.batch_sizes.append(len(g))
+            g = g + (g * k)[:k * W - len(g)]          # a short last batch is padded with its first items (< W of them)
+            mine += g[r * k:(r + 1) * k]
+        return mine
+
+    def before_iter(self):
+        super().before_iter()
+        self.n_batches = 0
+
+    def after_batch(self, b, # the batch just made
+                   ):
+        self.n_batches += 1
+        return super().after_batch(b)
+
+    def to_detach(self, b, # a tensor (or a collection of them) with one row per item of this process's batch
+                  cpu:bool=True, # move to the CPU
+                  gather:bool=True, # gather every process's rows (under distributed training)
+                 ):
+        "Detached `b`; with `gather`, the rows of the whole global batch, in its order, padding dropped"
+        b = self._to_detach(b, cpu, gather)
+        if not gather or not getattr(self, 'n_batches', 0): return b
+        m = self.batch_sizes[self.n_batches - 1]
+        k = _ceil_div(m, self.world_size)
+        return apply(lambda o: o[:m] if o.ndim and len(o) == k * self.world_size else o, b)
+
+    def gather_pass(self, t:torch.Tensor, # the rows this process computed over one pass of the loader (the same number per item)
+                   ) -> torch.Tensor:
+        "The rows of every process over the pass, in the order of the wrapped loader, padding dropped (a collective)"
+        W, ks = self.world_size, [_ceil_div(m, self.world_size) for m in self.batch_sizes]
+        n_mine = sum(ks)
+        if n_mine == 0 or len(t) % n_mine:
+            raise ValueError(f"{len(t)} rows for this process's {n_mine} items: not a whole number of rows per item")
+        r = len(t) // n_mine
+        t = t.contiguous()
+        if W > 1:
+            bufs = [torch.empty_like(t) for _ in range(W)]
+            dist.all_gather(bufs, t)
+        else: bufs = [t]
+        out, off = [], 0
+        for m, k in zip(self.batch_sizes, ks):
+            out.append(torch.cat([b[off * r:(off + k) * r] for b in bufs])[:m * r])
+            off += k
+        return torch.cat(out)
+
+@patch
+def _wrap_dl(self:DistributedTrainer, dl):
+    # fastai's `DistributedDL` broadcasts through CUDA (so gloo on a CPU fails) and gives every process a contiguous
+    # share of the epoch (so a step's images are not those of one process with the combined batch): see `GlobalBatchDL`
+    return dl if isinstance(dl, DistributedDL) else GlobalBatchDL(dl, device=self.learn.model.device)
+
+# %% ../nbs/09_distributed.ipynb #310af801
+def draw_views(x:torch.Tensor, # this process's normalised images [B, 3, H, W]
+               aug:nn.Module, # a `ViewAugment` (any other module: `make_views` on each process)
+               renorm, # the `Renormalizer` of the data
+              ) -> torch.Tensor:
+    "`make_views` of this process's images, with the random draws made for the whole global batch on rank 0"
+    if not is_distributed() or not hasattr(aug, 'get_params'): return make_views(x, aug, renorm)
+    rank, W = world_info()
+    sizes = gather_sizes(len(x), x.device)[:, 0].tolist()
+    lo, N, V = sum(sizes[:rank]), sum(sizes), aug.n_views
+    with torch.no_grad():
+        x = renorm.decode(x.float()).as_subclass(torch.Tensor)
+        if x.shape[1] == 1: x = x.expand(-1, 3, -1, -1)
+        gen = None if rank == 0 else torch.Generator(x.device) # the other ranks draw only to learn the shapes
+        p = aug.get_params(N, x.shape[2], x.shape[3], device=x.device, generator=gen)
+        keys = sorted(p)
+        flat = torch.cat([p[k].reshape(N * V, -1).double() for k in keys], 1)
+        dist.broadcast(flat, 0)                                  # rank 0's draws for every image of the global batch
+        mine, c = {}, 0
+        for k in keys:
+            w = p[k].reshape(N * V, -1).shape[1]
+            mine[k] = flat[lo * V:(lo + len(x)) * V, c:c + w].reshape(len(x) * V, *p[k].shape[1:]).to(p[k].dtype)
+            c += w
+        return renorm.encode(aug.apply(x, mine))
+
+# %% ../nbs/09_distributed.ipynb #8a9d2402
+def launcher_ctx(learn, # the `Learner` to train
+                 **kwargs, # passed to fastai's `Learner.distrib_ctx` (and on to Accelerate's `Accelerator`)
+                ):
+    "`learn.distrib_ctx()` when a launcher started this process as one of several, else a context that does nothing"
+    if int(os.environ.get('WORLD_SIZE', 1)) <= 1: return contextlib.nullcontext(learn)
+    if torch.cuda.is_available():  # one GPU per process: the launcher's LOCAL_RANK, for the model and the data's transforms
+        dev = torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
+        torch.cuda.set_device(dev); learn.dls.to(dev); learn.model.to(dev)
+    kwargs.setdefault('cpu', not torch.cuda.is_available()) # without it Accelerate would not start gloo on a CPU
+    return learn.distrib_ctx(**kwargs)
+
 def free_port() -> int:
     "A TCP port on 127.0.0.1 that is free now"
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
-
-def _launch_child():
-    "Entry point of one `launch_local` worker: init the process group, run the pickled job, save its result"
-    job, out, backend = sys.argv[1:4]
-    dist.init_process_group(backend, init_method='env://')
-    try:
-        fn, args, kwargs = torch.load(job, weights_only=False)
-        torch.save(fn(*args, **kwargs), out)
-    finally:
-        dist.destroy_process_group()
-
-def launch_local(fn, # an importable (module-level) function, called as fn(*args, **kwargs) on every rank
-                 *args,
-                 nprocs:int=2, # number of processes (world size)
-                 backend:str='gloo', # 'gloo' (CPU) or 'nccl' (one GPU per process)
-                 timeout:float=300, # seconds before every worker is killed
-                 threads:int=1, # OMP/torch threads per worker
-                 **kwargs) -> list:
-    "Run `fn(*args, **kwargs)` in `nprocs` local processes with torch.distributed initialised; each rank's result"
-    if getattr(fn, '__module__', None) == '__main__' or '<locals>' in getattr(fn, '__qualname__', ''):
-        raise ValueError(f"{fn!r} is defined in __main__ or locally: workers cannot import it; put it in a module")
-    import lacvit
-    root = str(Path(lacvit.__file__).resolve().parents[1])                # so workers import this lacvit
-    path = os.pathsep.join([root] + [p for p in sys.path if p] + [os.environ.get('PYTHONPATH', '')])
-    port = free_port()
-    with tempfile.TemporaryDirectory() as d:
-        d = Path(d)
-        torch.save((fn, args, kwargs), d/'job.pt')
-        procs, logs = [], []
-        for r in range(nprocs):
-            env = dict(os.environ, RANK=str(r), LOCAL_RANK=str(r), WORLD_SIZE=str(nprocs), LOCAL_WORLD_SIZE=str(nprocs),
-                       MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port), PYTHONPATH=path,
-                       OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
-            logs.append(open(d/f'log{r}.txt', 'w+'))
-            procs.append(subprocess.Popen([sys.executable, '-c', 'from lacvit.distributed import _launch_child; _launch_child()',
-                                           str(d/'job.pt'), str(d/f'out{r}.pt'), backend],
-                                          env=env, stdout=logs[-1], stderr=subprocess.STDOUT))
-        t0, failed = time.time(), None
-        while any(p.poll() is None for p in procs):
-            bad = [r for r, p in enumerate(procs) if p.poll() not in (None, 0)]
-            if bad or time.time() - t0 > timeout:
-                failed = bad[0] if bad else None
-                break
-            time.sleep(0.05)
-        for p in procs:
-            if p.poll() is None: p.kill(); p.wait()
-        if failed is None and any(p.returncode for p in procs): failed = next(r for r, p in enumerate(procs) if p.returncode)
-        if failed is not None or any(p.returncode is None for p in procs) or not all((d/f'out{r}.pt').exists() for r in range(nprocs)):
-            r = failed if failed is not None else 0
-            logs[r].seek(0); tail = logs[r].read()[-3000:]
-            why = f"rank {r} failed" if failed is not None else f"timed out after {timeout} s"
-            raise RuntimeError(f"launch_local: {why}; its output:\n{tail}")
-        for l in logs: l.close()
-        return [torch.load(d/f'out{r}.pt', weights_only=False) for r in range(nprocs)]

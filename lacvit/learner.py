@@ -7,6 +7,7 @@ Docs: https://lacvit.github.io/lacvit/learner.html.md"""
 # %% ../nbs/07_learner.ipynb #dac6226f
 from __future__ import annotations
 import math
+from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 import torch
@@ -173,6 +174,15 @@ def _fit_id(learn, **kw):
     "What identifies a fit for its checkpoint: the arguments, and the data it trains on"
     return dict(kw, n_train=len(learn.dls.train_ds), bs=learn.dls.train.bs)
 
+@contextmanager
+def _frozen(module):
+    "`module` frozen inside the block: a part the fit's loss does not use (DDP wants a gradient for every trainable weight)"
+    flags = [p.requires_grad for p in module.parameters()]
+    module.requires_grad_(False)
+    try: yield
+    finally:
+        for p, f in zip(module.parameters(), flags): p.requires_grad_(f)
+
 def _checkpoint(fname, fit, resume): return [ResumeCheckpoint(fname, fit, resume=resume)] if fname is not None else []
 
 # %% ../nbs/07_learner.ipynb #edda1313
@@ -204,7 +214,8 @@ def fit_contrastive(self:Learner,
     cb = ContrastiveCallback(aug, method=method, tau=tau, base_tau=base_tau, n_views=n_views)
     fit = _fit_id(self, stage='contrastive', method=method, lr=str(lr), tau=tau, n_views=n_views, sched=sched, wd=wd)
     model.chunk_size = chunk_size
-    try: fit_with(self, sched, epochs, lr, wd, [cb] + _checkpoint(checkpoint, fit, resume) + listify(cbs), opt_func)
+    try:
+        with _frozen(model.head): fit_with(self, sched, epochs, lr, wd, [cb] + _checkpoint(checkpoint, fit, resume) + listify(cbs), opt_func)
     finally: model.chunk_size = None
     if epochs: _record_stage(self, f'stage 1: {method}')
     return self
@@ -218,8 +229,8 @@ def _features(learn, aug_copies):
     aug = None
     if aug_copies:
         aug = ViewAugment(model_input_size(model), n_views=aug_copies, jitter_p=0., gray_p=0.)
-    tr = encode(model, learn.dls.train.new(shuffle=False, drop_last=False), aug, Renormalizer(find_normalize(learn.dls)))
-    return tr, encode(model, learn.dls.valid) if len(learn.dls.valid_ds) else (None, None)
+    tr = encode(model, learn.dls.train.new(shuffle=False, drop_last=False), aug, Renormalizer(find_normalize(learn.dls)), shard=True)
+    return tr, encode(model, learn.dls.valid, shard=True) if len(learn.dls.valid_ds) else (None, None)
 
 @patch
 def fit_head(self:Learner,
@@ -247,7 +258,8 @@ def fit_head(self:Learner,
         self.model.requires_grad_(True)
         self.logger(f"stage 2: fine-tuning the whole network, {epochs} epochs, lr {lr}")
         fit = _fit_id(self, stage='head-finetune', lr=str(lr), sched=sched, wd=wd)
-        fit_with(self, sched, epochs, lr, wd, [AugmentCallback()] + _checkpoint(checkpoint, fit, resume) + listify(cbs), opt_func)
+        with _frozen(model.projector):
+            fit_with(self, sched, epochs, lr, wd, [AugmentCallback()] + _checkpoint(checkpoint, fit, resume) + listify(cbs), opt_func)
         if epochs: _record_stage(self, 'stage 2: fine-tuned network')
         return self
     model.encoder.requires_grad_(False); model.projector.requires_grad_(False)
@@ -323,11 +335,11 @@ def fit_ce(self:Learner,
     cbs = [AugmentCallback(aug)] + listify(cbs)
     if freeze_epochs:
         self.freeze()
-        fit_with(self, sched, freeze_epochs, lr.stop if isinstance(lr, slice) else lr, wd, cbs, opt_func)
+        with _frozen(model.projector): fit_with(self, sched, freeze_epochs, lr.stop if isinstance(lr, slice) else lr, wd, cbs, opt_func)
     self.unfreeze()
     self.logger(f"CE fine-tuning of the whole network, {epochs} epochs, lr {lr}")
     fit = _fit_id(self, stage='ce', lr=str(lr), sched=sched, wd=wd, head_init=head_init, freeze_epochs=freeze_epochs)
-    fit_with(self, sched, epochs, lr, wd, cbs + _checkpoint(checkpoint, fit, resume), opt_func)
+    with _frozen(model.projector): fit_with(self, sched, epochs, lr, wd, cbs + _checkpoint(checkpoint, fit, resume), opt_func)
     if epochs: _record_stage(self, 'CE fine-tuning')
     if refit_head: self.fit_head('linear')
     self.model.requires_grad_(True)

@@ -1,4 +1,4 @@
-"""Helpers the notebooks' tests share: tiny copies of every dataset archive in its real layout, and a few SGD steps of a contrastive model on one process or several.
+"""Helpers the notebooks' tests share: tiny copies of every dataset archive in its real layout, a few SGD steps of a contrastive model on one process or several, and the processes and fits of the multi-process tests.
 
 Docs: https://lacvit.github.io/lacvit/test_utils.html.md"""
 
@@ -6,21 +6,25 @@ Docs: https://lacvit.github.io/lacvit/test_utils.html.md"""
 
 # %% ../nbs/15_test_utils.ipynb #47946925
 from __future__ import annotations
-import copy, json, os, signal, sys, tempfile, traceback
+import contextlib, copy, json, os, random, re, signal, sys, tempfile, time, traceback
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import torch.distributed as dist
 from PIL import Image
 from .losses import LaCViTLoss
-from .distributed import world_info, is_distributed, DistributedLoss
+from .distributed import (world_info, is_distributed, is_main_process, DistributedLoss, GlobalBatchDL, draw_views,
+                                launcher_ctx)
 from .gradcache import chunked_forward
 from fastcore.basics import store_attr
 from fastai.callback.core import Callback
 
 # %% auto #0
-__all__ = ['RESUME_SCENARIOS', 'tiny_learner', 'KillAt', 'fork_call', 'resume_check', 'make_fixture', 'sgd_replay']
+__all__ = ['RESUME_SCENARIOS', 'DDP_FITS', 'DDP_VARIANTS', 'tiny_learner', 'KillAt', 'fork_call', 'resume_check', 'make_fixture',
+           'sgd_replay', 'run_processes', 'deal_check', 'views_check', 'ddp_learner', 'ddp_variant', 'ddp_result_path',
+           'ddp_fit', 'run_ddp_fits']
 
 # %% ../nbs/15_test_utils.ipynb #008c7795
 def tiny_learner(seed:int=0, # seed of the split, the initialisation and the shuffling
@@ -119,12 +123,18 @@ def make_fixture(name:str, # 'cifar10', 'cifar100', 'cifar100_flat', 'cub', 'pet
                  n_train:int=4, # training images per class (flowers and folder_split: also validation images)
                  n_test:int=2, # test images per class
                  img_size:int=8, # height and width of the random images
-                 seed:int=0): # seed of the random pixels (and CUB's file-name suffixes)
+                 seed:int=0, # seed of the random pixels (and CUB's file-name suffixes)
+                 depth:int=8): # 8: RGB images; 16: 16-bit greyscale PNGs over the whole 0-65535 range (cifar and folder layouts)
     "Write a tiny copy of dataset `name`'s archive layout under `dest`; returns the path the dataset function takes"
     dest, rng = Path(dest), np.random.default_rng(seed)
+    if depth not in (8, 16): raise ValueError(f"depth must be 8 or 16, got {depth!r}")
+    if depth == 16 and name not in ('cifar10', 'cifar100', 'cifar100_flat', 'folder', 'folder_split'):
+        raise ValueError(f"depth=16 writes PNG files: use it with the cifar and folder layouts, not {name!r} (JPEG files)")
+    ext = '.png' if depth == 16 else '.jpg'  # the folder layouts' file type
     def img(p):
         p.parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(rng.integers(0, 256, (img_size, img_size, 3), dtype=np.uint8)).save(p)
+        if depth == 16: Image.fromarray(rng.integers(0, 65536, (img_size, img_size), dtype=np.uint16)).save(p)
+        else: Image.fromarray(rng.integers(0, 256, (img_size, img_size, 3), dtype=np.uint8)).save(p)
         return p
     n = n_train + n_test
     if name in ('cifar10', 'cifar100', 'cifar100_flat'):
@@ -179,10 +189,10 @@ def make_fixture(name:str, # 'cifar10', 'cifar100', 'cifar100_flat', 'cub', 'pet
         root = dest/name
         for k in range(n_classes):
             if name == 'folder':
-                for i in range(n): img(root/f'class_{k}'/f'img_{i}.jpg')
+                for i in range(n): img(root/f'class_{k}'/f'img_{i}{ext}')
             else:
                 for split, m in (('train', n_train), ('valid', n_train), ('test', n_test)):
-                    for i in range(m): img(root/split/f'class_{k}'/f'img_{i}.jpg')
+                    for i in range(m): img(root/split/f'class_{k}'/f'img_{i}{ext}')
         return root
     raise ValueError(f"No fixture for {name!r}")
 
@@ -226,3 +236,193 @@ def sgd_replay(model:nn.Module, # projection model: images [n,3,H,W] -> [n,dim] 
 def _call_each(calls:list) -> list:
     "Results of `fn(*args, **kwargs)` for each `(fn, args, kwargs)` in `calls` (several experiments in one launch)"
     return [fn(*args, **kwargs) for fn, args, kwargs in calls]
+
+# %% ../nbs/15_test_utils.ipynb #b71e62cc
+def _spawned(rank, fn, args, kwargs, folder, nprocs, threads):
+    "One process of `run_processes`: the variables a launcher sets, a gloo process group, the call, its result saved"
+    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(nprocs), LOCAL_WORLD_SIZE=str(nprocs))
+    torch.set_num_threads(threads)
+    dist.init_process_group('gloo', init_method=f'file://{folder}/store', rank=rank, world_size=nprocs)
+    try: torch.save(fn(*args, **kwargs), f'{folder}/out{rank}.pt')
+    finally: dist.destroy_process_group()
+
+def run_processes(fn, # an importable (module-level) function, called as `fn(*args, **kwargs)` in every process
+                  *args,
+                  nprocs:int=2, # number of processes (world size)
+                  timeout:float=600, # seconds before the processes are killed
+                  threads:int=1, # torch threads per process
+                  **kwargs) -> list:
+    "Each rank's `fn(*args, **kwargs)`, run in `nprocs` processes spawned by `torch.multiprocessing` with a gloo process group"
+    import torch.multiprocessing as mp
+    with tempfile.TemporaryDirectory() as d:
+        ctx = mp.start_processes(_spawned, args=(fn, args, kwargs, d, nprocs, threads), nprocs=nprocs, join=False,
+                                 start_method='spawn')
+        t0 = time.time()
+        while not ctx.join(timeout=1): # a process that raises: the others are stopped and its traceback raised here
+            if time.time() - t0 > timeout:
+                for p in ctx.processes: p.kill()
+                raise TimeoutError(f"run_processes: {getattr(fn, '__name__', fn)} did not finish within {timeout} s; "
+                                   "its processes were killed (a collective that not every process called?)")
+        return [torch.load(f'{d}/out{r}.pt', weights_only=False) for r in range(nprocs)]
+
+def deal_check(n:int=37, # items of the loader
+               bs:int=4, # batch size per process
+               shuffle:bool=True, # shuffle (each process's loader has its own generator: only rank 0's may count)
+               drop_last:bool=False, # drop the last incomplete global batch
+              ) -> dict:
+    "This process's batches from `GlobalBatchDL` over a `TensorLoader` of `arange(n)`, and what its gathers return"
+    from lacvit.data import TensorLoader
+    rank, W = world_info()
+    dl = TensorLoader(torch.arange(n), bs=bs, shuffle=shuffle, drop_last=drop_last)
+    dl.rng = random.Random(rank)
+    sdl = GlobalBatchDL(dl)
+    mine, gathered = [], []
+    for (x,) in sdl: mine.append(x.tolist()); gathered.append(sdl.to_detach(x).tolist())
+    rows = torch.tensor([i for b in mine for i in b], dtype=torch.long).repeat_interleave(2) # two rows per item, as views
+    return dict(mine=mine, gathered=gathered, passed=sdl.gather_pass(rows).tolist(), n_batches=len(sdl))
+
+def views_check(x:torch.Tensor, # the global batch [N, 3, H, W] in [0, 1]; each process takes its equal share
+                n_views:int=2, # views per image
+               ) -> torch.Tensor:
+    "`draw_views` of this process's share of `x`, torch seeded with the rank first (only rank 0's draws may count)"
+    from lacvit.augment import ViewAugment, Renormalizer
+    rank, W = world_info()
+    B = len(x) // W
+    torch.manual_seed(rank)
+    return draw_views(x[rank * B:(rank + 1) * B], ViewAugment(x.shape[-1], n_views=n_views), Renormalizer())
+
+# %% ../nbs/15_test_utils.ipynb #4ad6692b
+def ddp_learner(bs:int=32, # the global batch: each of the launcher's processes gets `bs // world_size` images
+                seed:int=0, # seed of the split, the initialisation and the shuffling
+               ):
+    "The learner of the multi-process tests: the shipped micro ViT on 20 digits per class, 30% of them for validation"
+    from fastai.callback.progress import ProgressCallback
+    from fastai.torch_core import set_seed
+    from lacvit.datasets import digits
+    from lacvit.learner import lacvit_learner
+    W = max(1, int(os.environ.get('WORLD_SIZE', 1))) # the process group does not exist yet: ask the launcher's variables
+    if bs % W: raise ValueError(f"The global batch {bs} does not split into {W} equal shares")
+    set_seed(seed, reproducible=True)
+    learn = lacvit_learner(digits(size=32, bs=bs // W, seed=seed, n_per_class=20, valid_pct=0.3), 'vit_micro_patch4_32',
+                           pretrained=True)
+    learn.remove_cb(ProgressCallback)
+    learn.logger = lambda *a, **k: None
+    return learn
+
+DDP_FITS = { # name: fit(learn, checkpoint folder, resume), each stage for an epoch or two
+    'lacvit': lambda l, ck, r: l.fit_lacvit(1, head_wd=0.1, checkpoint=ck, resume=r),
+    'simclr, sgd head': lambda l, ck, r: l.fit_lacvit(1, method='simclr', head='sgd', head_epochs=1, checkpoint=ck, resume=r),
+    'ce': lambda l, ck, r: l.fit_ce(1, freeze_epochs=1, refit_head=False, checkpoint=ck/'ce.safetensors', resume=r),
+    'lacvit, 2 epochs': lambda l, ck, r: l.fit_lacvit(2, head_wd=0.1, checkpoint=ck, resume=r),
+}
+
+DDP_VARIANTS = ( # the pieces of the multi-process path a test can take away
+    'gather',         # `DistributedLoss`'s gather: each process's contrastive loss sees its own views only
+    'shared views',   # `draw_views`: each process draws its own views from its own generator
+    'global batches', # `GlobalBatchDL`'s dealing: fastai's contiguous shares of the epoch (with a CPU broadcast)
+    'shim',           # `GlobalBatchDL` altogether: fastai's `DistributedDL`, which broadcasts through CUDA
+)
+
+@contextlib.contextmanager
+def ddp_variant(name:str|None, # one of `DDP_VARIANTS` (None: nothing is taken away)
+               ):
+    "Inside the block, one piece of the multi-process path is taken away, to show that the tests fail without it"
+    import lacvit.callback as cb
+    from fastai.distributed import DistributedDL, DistributedTrainer
+    from lacvit.augment import make_views
+    from lacvit.losses import MultiViewLoss
+    if name is not None and name not in DDP_VARIANTS: raise ValueError(f"Unknown variant {name!r}: choose one of {DDP_VARIANTS}")
+    saved = cb.ContrastiveCallback.loss_func, cb.draw_views, DistributedTrainer._wrap_dl
+    class _CPUBroadcastDL(DistributedDL): _broadcast = GlobalBatchDL._broadcast # fastai's dealing, any backend
+    if name == 'gather':
+        cb.ContrastiveCallback.loss_func = lambda self: MultiViewLoss(LaCViTLoss(self.tau, self.base_tau), self.n_views,
+                                                                      use_labels=self.method == 'lacvit')
+    if name == 'shared views': cb.draw_views = make_views
+    if name in ('global batches', 'shim'):
+        cls = _CPUBroadcastDL if name == 'global batches' else DistributedDL
+        DistributedTrainer._wrap_dl = lambda self, dl: dl if isinstance(dl, DistributedDL) else cls(dl, device=self.learn.model.device)
+    try: yield
+    finally: cb.ContrastiveCallback.loss_func, cb.draw_views, DistributedTrainer._wrap_dl = saved
+
+class _Probe(Callback):
+    "Records what the multi-process tests compare: the first training input of each fit and the rows the kNN metric scored"
+    order = 0 # after the callbacks that make the views (-5)
+    def __init__(self): self.inputs, self.knn_rows = [], []
+    def before_fit(self): self.first, self.mets = True, list(self.learn.metrics)
+    def before_batch(self):
+        if self.training and self.first: self.inputs.append(self.learn.xb[0].detach().clone()); self.first = False
+    def after_validate(self):
+        self.knn_rows += [sum(len(f) for f in m.feats) for m in self.mets if hasattr(m, 'feats')]
+
+def _slug(name, variant=None): return re.sub(r'[^a-z0-9]+', '-', f"{name} {variant or ''}".lower()).strip('-')
+
+def ddp_result_path(out, # the folder of the results
+                    name:str, # a fit of `DDP_FITS`
+                    rank:int, # the process
+                    variant:str|None=None, # a variant of `DDP_VARIANTS`
+                   ) -> Path:
+    "Where process `rank` of `tests/ddp_fit.py` saves the result of fit `name`"
+    return Path(out)/f'{_slug(name, variant)}.rank{rank}.pt'
+
+def ddp_fit(name:str, # a fit of `DDP_FITS`
+            out, # folder for the fit's checkpoints and export
+            bs:int=32, # the global batch size
+            variant:str|None=None, # take a piece of the multi-process path away (`DDP_VARIANTS`)
+            kill:tuple|None=None, # `KillAt` arguments (stage, epoch): rank 0 kills itself there
+            resume:bool=False, # resume from the fit's checkpoints in `out`, where there are any
+           ) -> dict:
+    "Fit `name` on `ddp_learner(bs)` inside `launcher_ctx`; what each process saw, for the tests to compare"
+    import lacvit.callback as cb, lacvit.learner as lrn
+    from datetime import timedelta
+    from accelerate.utils import InitProcessGroupKwargs
+    learn, probe = ddp_learner(bs), _Probe()
+    learn.add_cb(probe)
+    if kill is not None and int(os.environ.get('RANK', 0)) == 0: learn.add_cb(KillAt(*kill))
+    ck = Path(out)/f'ck-{_slug(name, variant)}'
+    feats, writes, encoded = [], [0], [0]
+    features, write = lrn._features, cb.write_checkpoint
+    def _features(*a):
+        h = lrn._lacvit_model(learn).encoder.register_forward_hook(lambda m, i, o: encoded.__setitem__(0, encoded[0] + len(i[0])))
+        try: r = features(*a)
+        finally: h.remove()
+        feats.append(r); return r
+    def _write(*a): writes[0] += 1; return write(*a)
+    lrn._features, cb.write_checkpoint = _features, _write
+    res = dict(name=name, variant=variant, error=None)
+    hang = [InitProcessGroupKwargs(timeout=timedelta(seconds=120))] # a process whose peer failed gives up in 2 minutes, not 30
+    resume = resume and any(ck.glob('*.safetensors'))
+    try:
+        with ddp_variant(variant), launcher_ctx(learn, kwargs_handlers=hang): DDP_FITS[name](learn, ck, resume)
+    except Exception as e: res['error'] = f"{type(e).__name__}: {e}"
+    finally: lrn._features, cb.write_checkpoint = features, write
+    if res['error']: return res
+    export = ck.with_name(ck.name + f".rank{int(os.environ.get('RANK', 0))}.pkl")
+    learn.export(export)
+    res.update(state={k: v.detach().clone() for k, v in learn.model.state_dict().items()}, resumed=resume,
+               stages=[{k: st.get(k) for k in ('name', 'losses', 'values', 'metric_names')} for st in learn.stages],
+               head=dict(learn.head_fit.chosen) if getattr(learn, 'head_fit', None) is not None else None, inputs=probe.inputs, knn_rows=probe.knn_rows, features=feats, encoded=encoded[0], writes=writes[0],
+               exported=export.exists(), main=is_main_process(), world=tuple(world_info()))
+    return res
+
+def run_ddp_fits(out, # folder for checkpoints, exports and results
+                 fits:list, # `FIT` or `FIT:VARIANT` items (fits of `DDP_FITS`, variants of `DDP_VARIANTS`), run in order
+                 kill:tuple|None=None, # `(FIT, STAGE, EPOCH)`: rank 0 kills itself there
+                 resume:bool=False, # resume each fit from its checkpoints in `out`, where it has any
+                ):
+    "`ddp_fit` of each fit in this process, its result saved at `ddp_result_path`; rank 0 prints a line per fit"
+    fits = [tuple(f.split(':', 1)) if ':' in f else (f, None) for f in fits]
+    for name, variant in fits:
+        if name not in DDP_FITS or variant not in (None, *DDP_VARIANTS):
+            raise ValueError(f"Unknown fit or variant {name}:{variant}: fits {list(DDP_FITS)}, variants {list(DDP_VARIANTS)}")
+    rank, world = int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1))
+    for name, variant in fits:
+        t0 = time.time()
+        k = (kill[1], int(kill[2])) if kill and kill[0] == name and not variant else None
+        res = ddp_fit(name, out, variant=variant, kill=k, resume=resume)
+        torch.save(res, ddp_result_path(out, name, rank, variant))
+        if rank: continue
+        what = res['error'] or '; '.join(f"{st['name']}: " + ', '.join(f"{m} {v:.4f}" for m, v in zip(st['metric_names'][1:], st['values'][-1]))
+                                         for st in res['stages'] if st['values'])
+        if res.get('head'): what += f"; linear head: valid_acc {res['head']['valid_acc']:.4f}"
+        print(f"{name}{' without the ' + variant if variant else ''}, {world} process{'es' * (world > 1)}"
+              f"{', resumed' if res.get('resumed') else ''}: {what} ({time.time() - t0:.1f} s)", flush=True)
