@@ -263,7 +263,7 @@ def run_processes(fn, # an importable (module-level) function, called as `fn(*ar
                 for p in ctx.processes: p.kill()
                 raise TimeoutError(f"run_processes: {getattr(fn, '__name__', fn)} did not finish within {timeout} s; "
                                    "its processes were killed (a collective that not every process called?)")
-        return [torch.load(f'{d}/out{r}.pt', weights_only=False) for r in range(nprocs)]
+        return [torch.load(f'{d}/out{r}.pt', weights_only=True) for r in range(nprocs)] # tensors, numbers, lists, dicts
 
 def deal_check(n:int=37, # items of the loader
                bs:int=4, # batch size per process
@@ -398,8 +398,10 @@ def ddp_fit(name:str, # a fit of `DDP_FITS`
     if res['error']: return res
     export = ck.with_name(ck.name + f".rank{int(os.environ.get('RANK', 0))}.pkl")
     learn.export(export)
+    # the stages as plain lists (no fastcore `L`), so that the result loads with torch.load(weights_only=True)
     res.update(state={k: v.detach().clone() for k, v in learn.model.state_dict().items()}, resumed=resume,
-               stages=[{k: st.get(k) for k in ('name', 'losses', 'values', 'metric_names')} for st in learn.stages],
+               stages=json.loads(json.dumps([{k: st.get(k) for k in ('name', 'losses', 'values', 'metric_names')} for st in learn.stages],
+                                         default=lambda o: o.tolist() if hasattr(o, 'tolist') else list(o))),
                head=dict(learn.head_fit.chosen) if getattr(learn, 'head_fit', None) is not None else None, inputs=probe.inputs, knn_rows=probe.knn_rows, features=feats, encoded=encoded[0], writes=writes[0],
                exported=export.exists(), main=is_main_process(), world=tuple(world_info()))
     return res
