@@ -4,13 +4,16 @@ SupContrast-style formulation and pytorch-metric-learning's `SupConLoss`, measur
     python benchmarks/bench_loss.py            # 512 ... 8192 views, dim 128, 2 views per image, 100 classes
     python benchmarks/bench_loss.py --quick    # smoke run: 512 and 1024 views, 2 repeats
 
+Besides the printed table, the results go to `benchmarks/results/bench_loss.json` (`--out`).
+
 Memory: every (size, implementation) case runs in a fresh subprocess; it is the peak resident set size during the
 first forward+backward minus the resident size just before it (inputs already built, kernels warmed up on a small
 batch, the kernel's peak counter reset through /proc/self/clear_refs; where that is not possible, ru_maxrss is used).
 Time: per size, one subprocess warms every implementation up and then calls them round-robin (ours, naive, pml,
-ours, ...), so a busy moment on a shared machine hits all of them; the table gives the median per implementation.
+ours, ...), so load from other processes hits all of them alike; the table gives the median per implementation.
 """
 import argparse, json, os, resource, statistics, subprocess, sys, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 IMPLS = ('ours', 'naive', 'pml')
 
@@ -141,6 +144,7 @@ def main():
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--impls', nargs='+', default=list(IMPLS), choices=IMPLS)
     p.add_argument('--quick', action='store_true', help='smoke run: 512 and 1024 views, 2 repeats')
+    p.add_argument('--out', default=None, help='JSON results file (default: benchmarks/results/bench_loss.json)')
     p.add_argument('--child', nargs=2, metavar=('WHAT', 'N'), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
@@ -179,10 +183,52 @@ def main():
         if len(losses) > 1 and max(losses) - min(losses) > 1e-4 * abs(max(losses)):
             print(f"  WARNING: the losses disagree at N={n}: " +
                   ', '.join(f"{i}={c['loss']:.6f}" for i, c in r.items() if 'loss' in c), file=sys.stderr)
-    print(f"load average before / after: {load0[0]:.2f} / {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs "
-          "(well above the thread count means a shared, busy machine: the times are noisy)")
-    if not all(c.get('exact_peak', True) for r in rows for c in r.values()):
+    load1 = os.getloadavg()
+    print(f"load average before / after: {load0[0]:.2f} / {load1[0]:.2f} on {os.cpu_count()} CPUs")
+    exact = all(c.get('exact_peak', True) for r in rows for c in r.values())
+    if not exact:
         print("note: /proc/self/clear_refs was not writable; memory is the ru_maxrss increase (a lower bound)")
+    write_json(args, rows, exact, (load0[0], load1[0]))
+
+
+def write_json(args, rows, exact, load):
+    "The table, the ratios and the goal as `benchmarks/results/bench_loss.json`"
+    import _report
+    nan = float('nan')
+    clean = lambda v: None if isinstance(v, float) and v != v else v   # NaN -> null in the JSON
+    table, ratios, met = [], [], True
+    for n, r in zip(args.sizes, rows):
+        row = dict(n_views=n, nxn_mib=4 * n * n / 2**20)
+        for i in args.impls:
+            row[f'{i}_ms'] = r[i]['time'] * 1e3 if 'time' in r[i] else None
+            row[f'{i}_mib'] = r[i].get('mem_mib')
+            row[f'{i}_error'] = r[i].get('error')
+        rat = dict(n_views=n)
+        for i in args.impls:
+            if i == 'ours': continue
+            t = row[f'{i}_ms'] / row['ours_ms'] if row.get(f'{i}_ms') and row.get('ours_ms') else nan
+            m = row[f'{i}_mib'] / row['ours_mib'] if row.get(f'{i}_mib') and row.get('ours_mib') else nan
+            rat[f'time_{i}_over_ours'], rat[f'mem_{i}_over_ours'] = t, m
+            met = met and t >= 1 and m >= 1                 # NaN (a failed case) fails the goal
+        table.append(row); ratios.append({k: clean(v) for k, v in rat.items()})
+    others = [i for i in args.impls if i != 'ours']
+    goal = ("LaCViTLoss at least as fast as, and using no more memory than, " + ' and '.join(others) +
+            " at every size (all ratios >= 1)")
+    big = ratios[-1]
+    fmt = lambda v, f: 'n/a' if v is None else format(v, f)
+    summary = (f"At {big['n_views']:,} views ours is " +
+               ', '.join(f"{fmt(big[f'time_{i}_over_ours'], '.2f')}x as fast as {i} and needs "
+                         f"{fmt(big[f'mem_{i}_over_ours'], '.1f')}x less memory" for i in others) +
+               f"; goal {'met' if met else 'NOT met'}.")
+    print(summary)
+    setup = (f"forward + backward of the loss on N views: N/2 images x 2 views, dim {args.dim}, {args.classes} classes; "
+             f"time = median of up to {args.repeats} calls per implementation, interleaved in one process (ms); "
+             f"memory = peak extra resident memory of the first call, one fresh process per case (MiB"
+             + ("" if exact else ", ru_maxrss increase: a lower bound") + "); "
+             "naive = SupContrast-style vectorised formulation, pml = pytorch-metric-learning's SupConLoss")
+    _report.write(args.out or _report.default_out(__file__), __file__, args.threads, quick=args.quick, setup=setup,
+                  rows=table, ratios=ratios, goal=goal, goal_met=met, summary=summary,
+                  load_average_before_after=load, exact_peak=exact)
 
 
 if __name__ == '__main__':

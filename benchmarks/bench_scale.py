@@ -11,13 +11,15 @@ Model: timm VisionTransformer at 32 px, patch 4 ('micro': dim 64, depth 2, 2 hea
 `LaCViTLoss(0.1, 0.07)` with labels from 100 classes. Every case runs in a fresh subprocess. Memory: the growth of
 the peak resident set size (`resource.getrusage(RUSAGE_SELF).ru_maxrss`) during the first full step over its value
 just before it (model, data and a warm-up step on 64 views already done). Time: median of the following steps.
-Children run with OMP_WAIT_POLICY=PASSIVE (unless it is set already): on a shared machine, OpenMP threads that
-spin while waiting make every small parallel region fight the other processes, which slowed the chunked step
-(many smaller regions) up to 4x in a way unrelated to the method; on a quiet machine the setting changes little.
+Children run with OMP_WAIT_POLICY=PASSIVE (unless it is set already): when other processes compete for the cores,
+OpenMP threads that spin while waiting make every small parallel region fight them, which slowed the chunked step
+(many smaller regions) up to 4x in a way unrelated to the method; without competition the setting changes little.
 Each case runs `--repeats` times, alternating, and the smallest time and peak are kept (other processes on the
 machine only ever add to them). Goals: peak memory with chunks at most 1/4 of the whole-batch peak, time at most 1.5x.
+Besides the printed table, the results go to `benchmarks/results/bench_scale.json` (`--out`).
 """
 import argparse, json, os, resource, statistics, subprocess, sys, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 ARCHS = {'micro': dict(embed_dim=64, depth=2, num_heads=2), 'small': dict(embed_dim=192, depth=6, num_heads=3)}
 
@@ -68,7 +70,8 @@ def main():
     p.add_argument('--steps', type=int, default=3, help='timed steps after the first one')
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--repeats', type=int, default=2, help='fresh processes per case, alternating; the best is kept')
-    p.add_argument('--quick', action='store_true')
+    p.add_argument('--quick', action='store_true', help='smoke run: 256 images, 2 timed steps, 1 repeat')
+    p.add_argument('--out', default=None, help='JSON results file (default: benchmarks/results/bench_scale.json)')
     p.add_argument('--child', help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.quick: a.images, a.steps, a.repeats = 256, 2, 1
@@ -98,6 +101,24 @@ def main():
     tim = res['chunked']['step_s'] / res['full']['step_s']
     print(f"ratio chunked/full: memory {mem:.3f} (goal <= 0.25: {'met' if mem <= 0.25 else 'NOT met'}), "
           f"time {tim:.2f}x (goal <= 1.5: {'met' if tim <= 1.5 else 'NOT met'})")
+    import _report
+    cfg = ARCHS[a.arch]
+    _report.write(a.out or _report.default_out(__file__), __file__, a.threads, quick=a.quick,
+                  setup=(f"one contrastive training step (forward, LaCViT loss, backward, SGD step) on {a.images:,} images x "
+                         f"{a.views} views = {a.images * a.views:,} views of 32 px through the {a.arch} ViT (dim "
+                         f"{cfg['embed_dim']}, depth {cfg['depth']}) and a projection to 128, whole batch at once and in "
+                         f"chunks of {a.chunk} views (gradient caching); memory = growth of the peak resident memory during "
+                         f"the first step, time = median of the {a.steps} steps after it; best of {a.repeats} fresh "
+                         f"processes per case"),
+                  rows=[dict(mode='whole batch at once', **res['full']),
+                        dict(mode=f'chunks of {a.chunk} views (gradient caching)', **res['chunked'])],
+                  runs=runs, ratios=dict(memory_chunked_over_full=mem, time_chunked_over_full=tim),
+                  goal="chunked peak memory <= 0.25x the whole batch's, chunked time <= 1.5x",
+                  goal_met=bool(mem <= 0.25 and tim <= 1.5), goal_memory_met=bool(mem <= 0.25), goal_time_met=bool(tim <= 1.5),
+                  summary=(f"Chunks of {a.chunk} views need {mem:.3f}x the memory of the whole batch at {tim:.2f}x its "
+                           f"time (goals <= 0.25x and <= 1.5x: {'met' if mem <= 0.25 and tim <= 1.5 else 'NOT met'})."),
+                  images=a.images, views=a.views, chunk=a.chunk, arch=a.arch,
+                  omp_wait_policy=env['OMP_WAIT_POLICY'])
 
 
 if __name__ == '__main__':

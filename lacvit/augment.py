@@ -121,7 +121,7 @@ class ViewAugment(nn.Module):
 
     def _jitter(self, x, p):
         "ColorJitter in each view's own random order: 4 steps, each one op per view"
-        f, N = p['factors'], x.shape[0]
+        f = p['factors']
         active = x.new_tensor([j > 0 for j in self.jitter], dtype=torch.bool)
         for k in range(4):
             op = p['order'][:, k]

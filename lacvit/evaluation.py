@@ -1,4 +1,4 @@
-"""Scoring a model the way section 6 of the spec asks: top-k accuracy on the full loader in fixed order, embeddings, weighted kNN and linear-probe accuracy, two isotropy measures, embedding pictures, and a paired comparison of methods over seeds.
+"""Scoring a model by the evaluation protocol: top-k accuracy on the full test set in a fixed order, embeddings, weighted kNN and linear-probe accuracy, two isotropy measures, embedding pictures, and a paired comparison of methods over seeds.
 
 Docs: https://lacvit.github.io/lacvit/evaluation.html.md"""
 
@@ -21,6 +21,7 @@ from fastai.data.load import DataLoader as FaiDataLoader
 from fastai.data.core import DataLoaders
 from fastcore.basics import ifnone
 from .augment import Renormalizer, make_views
+from .distributed import is_distributed, GlobalBatchDL, draw_views
 
 # %% auto #0
 __all__ = ['ordered_dl', 'eval_mode', 'run_model', 'EvalResult', 'confusion_matrix', 'evaluate', 'get_embeddings', 'encode',
@@ -200,12 +201,16 @@ def encode(model:nn.Module, # a `LaCViTModel`
            dl, # a DataLoader of (normalised images, labels); read in order, once
            aug:nn.Module|None=None, # optional `ViewAugment` with `n_views` copies per image (jitter off for stage 2)
            renorm:Renormalizer|None=None, # undoes normalisation for `aug`
+           shard:bool=False, # across several processes, each encodes its share and all get every feature (a collective)
           ) -> tuple[torch.Tensor, torch.Tensor]:
     "Pooled features and labels of every item of `dl` (with `aug`: of each augmented copy), encoder in eval mode"
-    if aug is None: return run_model(model, dl, lambda m,x: m(x, 'embed'))
+    sdl = GlobalBatchDL(ordered_dl(dl)) if shard and is_distributed() else None
+    views = make_views if sdl is None else draw_views
     renorm = ifnone(renorm, Renormalizer())
-    f, y = run_model(model, dl, lambda m,x: m(make_views(x, aug, renorm).flatten(0, 1), 'embed'))
-    return f, y.repeat_interleave(aug.n_views) # views are sample-major: the copies of image 0 come first
+    fn = (lambda m,x: m(x, 'embed')) if aug is None else (lambda m,x: m(views(x, aug, renorm).flatten(0, 1), 'embed'))
+    f, y = run_model(model, dl if sdl is None else sdl, fn)
+    if aug is not None: y = y.repeat_interleave(aug.n_views) # views are sample-major: the copies of image 0 come first
+    return (f, y) if sdl is None else (sdl.gather_pass(f), sdl.gather_pass(y))
 
 # %% ../nbs/08_evaluation.ipynb #1aa7a08c
 def knn_predict(train_feats:Tensor, # memory features [N, D]

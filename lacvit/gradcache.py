@@ -12,8 +12,7 @@ import torch
 import torch.nn as nn
 from torch.autograd.function import once_differentiable
 from torch.utils.checkpoint import checkpoint
-from .losses import LaCViTLoss
-from .losses import n_positive_anchors
+from .losses import LaCViTLoss, n_positive_anchors
 
 # %% auto #0
 __all__ = ['chunked_forward', 'Chunked', 'BlockwiseLaCViTLoss']

@@ -11,7 +11,6 @@ __all__ = ['LaCViTLoss', 'NPairLoss', 'MultiViewLoss', 'pair_by_class', 'NPairVi
 import warnings
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from torch.autograd.function import once_differentiable
 from fastcore.basics import store_attr, ifnone
 

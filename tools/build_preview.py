@@ -21,6 +21,9 @@ from urllib.parse import urlsplit
 
 import nbformat, yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from nbcells import directives as _directives, strip_directives as _strip_directives
+
 __all__ = ['build_preview', 'pandoc_id', 'sidebar_items']
 
 # ---------------------------------------------------------------- step 1: nbdev's processing
@@ -77,21 +80,6 @@ def pandoc_id(text, seen=None):
         while s in seen: s, i = f'{base}-{i}', i+1
         seen.add(s)
     return s
-
-_re_dir = re.compile(r'^\s*#\|\s*([\w-]+)\s*:\s*(.*?)\s*$')
-
-def _directives(src):
-    d = {}
-    for line in src.splitlines():
-        m = _re_dir.match(line)
-        if m: d[m.group(1)] = m.group(2).strip().strip('"\'').lower()
-        elif line.strip(): break
-    return d
-
-def _strip_directives(src):
-    lines = src.splitlines()
-    while lines and (_re_dir.match(lines[0]) or re.match(r'^\s*#\|', lines[0])): lines.pop(0)
-    return '\n'.join(lines)
 
 _re_attr_link = re.compile(r'\[([^\]]+)\]\(([^)\s]+)\)\{([^}]*)\}')
 

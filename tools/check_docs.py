@@ -20,6 +20,9 @@ from urllib.parse import urlsplit, unquote
 
 import nbformat
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from nbcells import directives as _directives
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM, DRIVER = '/usr/bin/chromium', '/usr/bin/chromedriver'
 FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -27,16 +30,6 @@ FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-
          '--disable-dev-shm-usage', '--window-size=1280,1000']
 
 # ---------------------------------------------------------------- expectations from the source notebooks
-
-_re_dir = re.compile(r'^\s*#\|\s*([\w-]+)\s*:?\s*(.*?)\s*$')
-
-def _directives(src):
-    d = {}
-    for line in src.splitlines():
-        m = _re_dir.match(line)
-        if m: d[m.group(1)] = (m.group(2) or 'true').strip('"\'').lower()
-        elif line.strip(): break
-    return d
 
 def _showdoc_names(src):
     "Names documented by the top-level `show_doc(...)` calls of a cell, as their doc heading will read."
