@@ -12,10 +12,11 @@ The rule, for every module `lacvit.<name>` (those listed in `lacvit/_modidx.py`)
   library (`extra_repr`, `create_batches`, ...: their meaning is the base's), except `forward`, whose meaning is
   the module's own;
 - every parameter of those functions and methods, and of a public class's `__init__` (when lacvit defines it, or a
-  lacvit base class does), has a docment (`x:int=1, # what x is`), except `self`, `cls`, `*args` and `**kwargs`.
+  lacvit base class does), has a docment (`x:int=1, # what x is`), except `self`, `cls`, `*args` and `**kwargs`;
+  the fields of a dataclass are its parameters: each has a docment or a `help` in its field metadata.
 Prints one line per offence and exits 1 when there is any.
 """
-import importlib, inspect, os, sys
+import dataclasses, importlib, inspect, os, sys
 from pathlib import Path
 
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
@@ -53,11 +54,20 @@ def _check_params(qual, f, problems):
     missing = [n for n in names if not (dm.get(n) or {}).get('docment')]
     if missing: problems.append(f'{qual}: parameter{"s" if len(missing) > 1 else ""} without a docment: {", ".join(missing)}')
 
+def _check_dataclass_fields(qual, c, problems):
+    "A dataclass's fields are its parameters: each needs a docment or a `help` in its field metadata"
+    from fastcore.docments import docments
+    try: dm = docments(c)
+    except Exception: dm = {}
+    missing = [f.name for f in dataclasses.fields(c) if not (f.metadata.get('help') or dm.get(f.name))]
+    if missing: problems.append(f'{qual}: field{"s" if len(missing) > 1 else ""} without a docment or help: {", ".join(missing)}')
+
 def _check_class(qual, c, problems, events):
     _check_doc(qual, c, problems)
     init = next((k.__dict__['__init__'] for k in c.__mro__ if '__init__' in k.__dict__), None)
     owner = next((k for k in c.__mro__ if '__init__' in k.__dict__), None)
-    if init is not None and _is_lacvit(owner): _check_params(f'{qual}.__init__', init, problems)
+    if dataclasses.is_dataclass(c): _check_dataclass_fields(qual, c, problems)
+    elif init is not None and _is_lacvit(owner): _check_params(f'{qual}.__init__', init, problems)
     for n, m in c.__dict__.items():
         if n.startswith('_') or isinstance(m, property): continue
         if isinstance(m, (staticmethod, classmethod)): m = m.__func__
