@@ -190,7 +190,7 @@ def read_checkpoint(fname:str|Path, # a file written by `write_checkpoint`
 _HIST = ('losses', 'iters', 'values', 'lrs')
 
 class ResumeCheckpoint(Callback):
-    "Save everything needed to resume after each epoch; with `resume=True`, continue from the saved epoch"
+    "Save everything needed to resume after each epoch (a callback's own state too, through its `resume_state`/`load_resume_state`); with `resume=True`, continue from the saved epoch"
     order = 65 # after the recorder (50) has logged the epoch, before SkipToEpoch (70)
     run_valid = False
     def __init__(self,
@@ -238,6 +238,9 @@ class ResumeCheckpoint(Callback):
         if rec is not None:
             for k, v in meta['recorder'].items(): setattr(rec, k, v)
             if meta.get('smooth_loss'): rec.smooth_loss.count, rec.smooth_loss.val = meta['smooth_loss'][0], torch.tensor(meta['smooth_loss'][1])
+        for cb in self.learn.cbs:                      # callbacks that keep a state of their own (`resume_state`) get it back
+            if hasattr(cb, 'load_resume_state') and type(cb).__name__ in meta.get('callbacks', {}):
+                cb.load_resume_state(meta['callbacks'][type(cb).__name__])
         self.ck = None
 
     def before_epoch(self):
@@ -264,7 +267,8 @@ class ResumeCheckpoint(Callback):
         meta = dict(fit=_plain_number(self._identity()), epoch=self.epoch, opt=opt, rng=rng_m,
                     recorder={k: _plain_number(list(getattr(rec, k))) for k in _HIST} if rec is not None else {},
                     smooth_loss=[rec.smooth_loss.count, rec.smooth_loss.val.item()] if rec is not None else None,
-                    scaler=_plain_number(scaler.state_dict()) if scaler is not None else None)
+                    scaler=_plain_number(scaler.state_dict()) if scaler is not None else None,
+                    callbacks={type(cb).__name__: _plain_number(cb.resume_state()) for cb in self.learn.cbs if hasattr(cb, 'resume_state')})
         write_checkpoint(self.fname, tensors, meta)
 
     def after_fit(self):

@@ -64,6 +64,14 @@ def main(argv:list|None=None, # command-line arguments after the program name (d
         print(f"lacvit: error: unknown command {cmd!r} (choose from train, compare)\n{_USAGE.splitlines()[0]}", file=sys.stderr)
         return 2
     args = parser(cmd).parse_args(argv[1:])
+    with warnings.catch_warnings():
+        if not args.debug: warnings.showwarning = _show_warning   # one line a person can read, not file and line
+        return _main(cmd, args, argv)
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"lacvit: warning: {message}", file=sys.stderr)
+
+def _main(cmd, args, argv):
     try:
         if args.resume:
             s, meta = _resume_settings(args, argv[1:])
@@ -73,6 +81,8 @@ def main(argv:list|None=None, # command-line arguments after the program name (d
             s, methods = settings_from_args(args), parse_methods(args.method)
             extra = dict(seeds=args.seeds, tune=args.tune, test=args.test) if cmd == 'compare' else {}
         check_settings(s, methods)                                   # bad input is refused before torch is imported
+        if cmd == 'compare' and not (isinstance(extra['seeds'], int) and extra['seeds'] >= 1):
+            raise UsageError(f"--seeds must be at least 1, got {extra['seeds']!r}")
         import matplotlib; matplotlib.use('Agg')
         warnings.filterwarnings('ignore', message='.*torch.jit.script.*')
         from lacvit.experiment import run_train, run_compare, RunFailed

@@ -14,6 +14,7 @@ import numpy as np
 from fastcore.basics import listify
 from fastcore.meta import delegates
 from fastai.data.external import untar_data, URLs
+from .options import dataset_key, DATASET_NAMES
 from .data import dls_from_items, dataset_block, DataBlockWithTest, DatasetItems, stratified_split, IMAGE_EXTS
 
 # %% auto #0
@@ -40,7 +41,10 @@ def _root(path, url):
     "`path` as a Path, or the folder `untar_data(url)` unpacks the fastai archive to"
     return Path(untar_data(url)) if path is None else Path(path).expanduser()
 
-def _layout_error(name, path, layout, how):
+def _layout_error(name, path, layout, how=None):
+    "The error for a folder not in a dataset's layout: the layout, and how to get the data (`how` None: a user's own)"
+    if how is None: return FileNotFoundError(f"{path} does not hold images in folders named by class. Expected layout:\n"
+                                             f"{layout}\nArrange your images in this layout, or pass the folder that holds it.")
     return FileNotFoundError(f"{path} does not look like the {name} dataset. Expected layout:\n{layout}\n"
                              f"Get the data with {how}, or call {name}() without a path to download it.")
 
@@ -457,7 +461,7 @@ _FOLDER_LAYOUT = "  root/<class>/*.jpg   (split for you)\n  or root/train/<class
 def _folder_items(path, test_pct=0.2, test_seed=0, train_name='train', valid_name=None, test_name='test'):
     "`DatasetItems` of an image folder, split (`train/valid/test`) or flat (`<class>/`: a seeded stratified test split)"
     root = Path(path).expanduser()
-    if not root.is_dir(): raise _layout_error('folder', root, _FOLDER_LAYOUT, 'your own images')
+    if not root.is_dir(): raise _layout_error('folder', root, _FOLDER_LAYOUT)
     valid = None
     if (root/train_name).is_dir():
         train = _class_folder_items(root/train_name)
@@ -470,7 +474,7 @@ def _folder_items(path, test_pct=0.2, test_seed=0, train_name='train', valid_nam
         test = _class_folder_items(root/test_name) if (root/test_name).is_dir() else None
         if test is None: warnings.warn(f"{root} has no '{test_name}' folder: carving a {test_pct:.0%} test split from '{train_name}'")
     else: train, test = _class_folder_items(root), None
-    if not train: raise _layout_error('folder', root, _FOLDER_LAYOUT, 'your own images')
+    if not train: raise _layout_error('folder', root, _FOLDER_LAYOUT)
     if test is None:
         tr, te = stratified_split([o[1] for o in train], test_pct, test_seed)
         train, test = [train[i] for i in tr], [train[i] for i in te]
@@ -515,16 +519,10 @@ DATASETS = dict(cifar10=cifar10, cifar100=cifar100, cub=cub, pets=pets, flowers=
                 fashion_mnist=fashion_mnist, digits=digits, folder=folder)
 BLOCKS = dict(cifar10=cifar10_block, cifar100=cifar100_block, cub=cub_block, pets=pets_block, flowers=flowers_block,
               fashion_mnist=fashion_mnist_block, digits=digits_block, folder=folder_block)
-_ALIASES = dict(cifar='cifar10', cub200='cub', cub2002011='cub', oxfordpets='pets', oxfordiiitpet='pets',
-                pet='pets', flowers102='flowers', oxfordflowers='flowers', oxford102flowers='flowers',
-                fashionmnist='fashion_mnist', fmnist='fashion_mnist', sklearndigits='digits')
 
 def _dataset_key(name):
-    "The key of `DATASETS` that `name` means, or a `ValueError` that lists the names"
-    key = str(name).lower().replace('-', '').replace('_', '')
-    k = {k.replace('_', ''): k for k in DATASETS}.get(key) or _ALIASES.get(key)
-    if k is None: raise ValueError(f"Unknown dataset {name!r}; choose one of {list(DATASETS)} (case, '-' and '_' are ignored)")
-    return k
+    "The key of `DATASETS` that `name` means (`lacvit.options.dataset_key`), or a `ValueError` that lists the names"
+    return dataset_key(name)
 
 def find_dataset(name:str, # a dataset name; case, '-' and '_' are ignored, and aliases such as 'fmnist' work
                 ):

@@ -52,7 +52,9 @@ def check_size(arch:str, # timm architecture
               ) -> int:
     "The image size to train at: `size` if the architecture can take it, else a `UsageError` (checked on a weightless copy)"
     import timm
+    from lacvit.models import _check_name
     try:
+        _check_name(arch)                                  # an unknown name gets the names it is close to
         with torch.device('meta'): m = timm.create_model(arch, pretrained=False, num_classes=0)
     except Exception as e: raise UsageError(f"--arch {arch}: {e}") from None
     native, patch = tuple(m.patch_embed.img_size), tuple(m.patch_embed.patch_size)
@@ -79,6 +81,13 @@ class StepCounter(Callback):
     def after_cancel_step(self): self.skipped += 1
     def after_cancel_batch(self):
         if self.training: self.skipped += 1
+    def resume_state(self) -> dict:
+        "The counts, saved with each `ResumeCheckpoint` so that a resumed run counts the steps taken before it"
+        return dict(taken=self.taken, skipped=self.skipped)
+    def load_resume_state(self, d:dict, # what `resume_state` returned
+                         ):
+        "Restore the counts of a checkpoint"
+        self.taken, self.skipped = d['taken'], d['skipped']
 
 # %% ../nbs/13_experiment.ipynb #46cf5c9a
 def _majority(dl) -> float:

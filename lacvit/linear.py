@@ -66,7 +66,7 @@ def _accuracy_loss(logits, y): return (logits.argmax(1) == y).float().mean().ite
 
 class _Objective:
     "Mean cross-entropy + lam/2 |W|^2 and its gradient, analytically, for scipy's L-BFGS (parameters flat, float64)"
-    def __init__(self, xs, y, C): self.xs, self.y, self.C, self.n_evals, self.losses = xs, y, C, 0, []
+    def __init__(self, xs, y, C): self.xs, self.y, self.C, self.n_evals, self.losses, self.last = xs, y, C, 0, [], None
     def split(self, theta):
         t = torch.from_numpy(theta).to(self.xs.device, self.xs.dtype)
         return t[:-self.C].view(self.C, -1), t[-self.C:]
@@ -80,6 +80,7 @@ class _Objective:
         P /= len(self.y)
         g = torch.cat([(P.T @ self.xs + lam * W).reshape(-1), P.sum(0)])
         self.n_evals += 1; self.losses.append(loss.item())
+        self.last = (theta.copy(), Z)                  # the logits of the last point: the training accuracy comes free
         return loss.item(), g.double().cpu().numpy()
 
 def fit_linear_head(train_feats:Tensor, # training features [N, D]
@@ -91,6 +92,7 @@ def fit_linear_head(train_feats:Tensor, # training features [N, D]
                     max_iter:int=1000, # L-BFGS iterations per weight decay at most
                     tol:float=1e-4, # stop when the largest gradient entry is below this (scikit-learn's default)
                     history_size:int=20, # L-BFGS memory
+                    patience:int|None=3, # stop the search after this many weight decays in a row that do worse on validation than the best (None: try all)
                     dtype=torch.float32, # precision of the loss and gradient (float64 for reference checks)
                    ) -> LinearHeadFit:
     "Multinomial logistic regression on standardised features by L-BFGS, weight decay chosen on validation"
@@ -117,7 +119,7 @@ def fit_linear_head(train_feats:Tensor, # training features [N, D]
     if small: torch.set_num_threads(1)
     try:
         obj, theta = _Objective(xs, y, C), np.zeros(C * (x.shape[1] + 1))
-        search, best = [], None
+        search, best, worse = [], None, 0
         for lam in wds:
             obj.n_evals, obj.losses = 0, []
             r = minimize(obj, theta, args=(lam,), jac=True, method='L-BFGS-B',
@@ -125,13 +127,16 @@ def fit_linear_head(train_feats:Tensor, # training features [N, D]
             theta = r.x                                    # warm start of the next, weaker, weight decay
             W, b = obj.split(theta)
             with torch.no_grad():
-                tr_acc, tr_loss = _accuracy_loss(torch.addmm(b, xs, W.T), y)
+                Z = obj.last[1] if obj.last is not None and np.array_equal(obj.last[0], theta) else torch.addmm(b, xs, W.T)
+                tr_acc, tr_loss = _accuracy_loss(Z, y)
                 rec = dict(wd=lam, n_evals=obj.n_evals, n_iter=int(r.nit), objective=float(r.fun), train_acc=tr_acc,
                            train_loss=tr_loss, converged=bool(np.abs(r.jac).max() <= tol * 10) or r.nit < max_iter)
                 if has_valid: rec['valid_acc'], rec['valid_loss'] = _accuracy_loss(torch.addmm(b, xvs, W.T), yv)
             search.append(rec)
             key = (rec['valid_acc'], -rec['valid_loss']) if has_valid else (0,)
-            if best is None or key > best[0]: best = (key, lam, W.clone(), b.clone(), list(obj.losses))
+            if best is None or key > best[0]: best, worse = (key, lam, W.clone(), b.clone(), list(obj.losses)), 0
+            else: worse += 1
+            if patience is not None and worse >= patience: break   # weaker weight decays only overfit more
     finally:
         if small: torch.set_num_threads(threads)
     _, lam, Wb, bb, losses = best

@@ -10,8 +10,8 @@ import argparse, math
 from dataclasses import dataclass, field, fields, asdict, replace
 
 # %% auto #0
-__all__ = ['METHODS', 'Settings', 'UsageError', 'flag', 'check_settings', 'parse_methods', 'parser', 'settings_from_args',
-           'given_options']
+__all__ = ['METHODS', 'DATASET_NAMES', 'DATASET_ALIASES', 'Settings', 'UsageError', 'flag', 'check_settings', 'parse_methods',
+           'dataset_key', 'parser', 'settings_from_args', 'given_options']
 
 # %% ../nbs/12_options.ipynb #4364e355
 def _opt(default, help, **kw): return field(default=default, metadata=dict(help=help, **kw))
@@ -84,6 +84,7 @@ def check_settings(s:Settings, # the settings to check
             raise UsageError(f"{flag(f.name)} must be one of {', '.join(ch)}, got {getattr(s, f.name)!r}")
     if s.n_per_class is not None and s.n_per_class < 2:
         raise UsageError(f"--n-per-class {s.n_per_class} leaves no image of a class for the validation split: use 2 or more")
+    dataset_key(s.dataset)
     if s.dataset.replace('-', '_').lower() == 'folder' and s.path is None:
         raise UsageError("lacvit train folder needs --path: the root folder of your images (root/<class>/*.jpg, or "
                          "root/train/<class>/ and root/test/<class>/)")
@@ -109,6 +110,20 @@ def parse_methods(spec:str, # comma-separated method names, e.g. 'probe,ce,lacvi
     dup = sorted({m for m in ms if ms.count(m) > 1})
     if dup: raise UsageError(f"--method names {', '.join(dup)} twice: each method runs once per seed")
     return ms
+
+# %% ../nbs/12_options.ipynb #4f8df3a4
+DATASET_NAMES = ('cifar10', 'cifar100', 'cub', 'pets', 'flowers', 'fashion_mnist', 'digits', 'folder')
+DATASET_ALIASES = dict(cifar='cifar10', cub200='cub', cub2002011='cub', oxfordpets='pets', oxfordiiitpet='pets',
+                       pet='pets', flowers102='flowers', oxfordflowers='flowers', oxford102flowers='flowers',
+                       fashionmnist='fashion_mnist', fmnist='fashion_mnist', sklearndigits='digits')
+
+def dataset_key(name:str, # a dataset name; case, '-' and '_' are ignored, and aliases such as 'fmnist' work
+               ) -> str:
+    "The name in `DATASET_NAMES` that `name` means, or a `UsageError` that lists the names"
+    key = str(name).lower().replace('-', '').replace('_', '')
+    k = {k.replace('_', ''): k for k in DATASET_NAMES}.get(key) or DATASET_ALIASES.get(key)
+    if k is None: raise UsageError(f"Unknown dataset {name!r}; choose one of {list(DATASET_NAMES)} (case, '-' and '_' are ignored)")
+    return k
 
 # %% ../nbs/12_options.ipynb #9f36f26c
 _TYPES = {'int': int, 'float': float, 'str': str, 'int|None': int, 'float|None': float, 'str|None': str}
