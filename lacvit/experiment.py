@@ -19,7 +19,7 @@ from fastai.callback.core import Callback
 from fastai.callback.progress import ProgressCallback
 from safetensors.torch import save_file
 from .options import Settings, UsageError, check_settings, parse_methods, flag, METHODS
-from .models import create_encoder
+from .models import create_encoder, _check_name
 from .augment import ViewAugment
 from .datasets import get_dls, find_dataset, DATASET_VIEWS
 from .learner import lacvit_learner, adamw, sgd_momentum
@@ -52,7 +52,6 @@ def check_size(arch:str, # timm architecture
               ) -> int:
     "The image size to train at: `size` if the architecture can take it, else a `UsageError` (checked on a weightless copy)"
     import timm
-    from lacvit.models import _check_name
     try:
         _check_name(arch)                                  # an unknown name gets the names it is close to
         with torch.device('meta'): m = timm.create_model(arch, pretrained=False, num_classes=0)
