@@ -9,7 +9,7 @@ from __future__ import annotations
 import json, re, sys, warnings
 from dataclasses import asdict, fields
 from pathlib import Path
-from .options import Settings, UsageError, parser, settings_from_args, parse_methods, check_settings, given_options
+from .options import Settings, UsageError, parser, settings_from_args, parse_methods, check_settings, check_compare, given_options
 
 # %% auto #0
 __all__ = ['error_message', 'main']
@@ -81,8 +81,7 @@ def _main(cmd, args, argv):
             s, methods = settings_from_args(args), parse_methods(args.method)
             extra = dict(seeds=args.seeds, tune=args.tune, test=args.test) if cmd == 'compare' else {}
         check_settings(s, methods)                                   # bad input is refused before torch is imported
-        if cmd == 'compare' and not (isinstance(extra['seeds'], int) and extra['seeds'] >= 1):
-            raise UsageError(f"--seeds must be at least 1, got {extra['seeds']!r}")
+        if cmd == 'compare': check_compare(extra['seeds'], extra['test'])
         import matplotlib; matplotlib.use('Agg')
         warnings.filterwarnings('ignore', message='.*torch.jit.script.*')
         from lacvit.experiment import run_train, run_compare, RunFailed

@@ -520,14 +520,10 @@ DATASETS = dict(cifar10=cifar10, cifar100=cifar100, cub=cub, pets=pets, flowers=
 BLOCKS = dict(cifar10=cifar10_block, cifar100=cifar100_block, cub=cub_block, pets=pets_block, flowers=flowers_block,
               fashion_mnist=fashion_mnist_block, digits=digits_block, folder=folder_block)
 
-def _dataset_key(name):
-    "The key of `DATASETS` that `name` means (`lacvit.options.dataset_key`), or a `ValueError` that lists the names"
-    return dataset_key(name)
-
 def find_dataset(name:str, # a dataset name; case, '-' and '_' are ignored, and aliases such as 'fmnist' work
                 ):
     "The dataset function of `name` (e.g. `cifar10`), or a `ValueError` that lists the names"
-    return DATASETS[_dataset_key(name)]
+    return DATASETS[dataset_key(name)]
 
 def get_block(name:str, # 'cifar10', 'cifar100', 'cub', 'pets', 'flowers', 'fashion_mnist', 'digits' or 'folder'
               path=None, # dataset folder; None downloads with fastai's `untar_data` (Fashion-MNIST: Debian's package)
@@ -537,7 +533,7 @@ def get_block(name:str, # 'cifar10', 'cifar100', 'cub', 'pets', 'flowers', 'fash
               **kwargs # passed to the block function (e.g. `coarse`, `classes`, `n_per_class`)
              ) -> DataBlockWithTest: # a fastai `DataBlock`; `block.source` is what it reads
     "The fastai `DataBlock` of dataset `name` on its official split: `.summary(block.source)`, change it, `.dataloaders(block.source)`"
-    return BLOCKS[_dataset_key(name)](path=path, size=size, seed=seed, valid_pct=valid_pct, **kwargs)
+    return BLOCKS[dataset_key(name)](path=path, size=size, seed=seed, valid_pct=valid_pct, **kwargs)
 
 def get_dls(name:str, # 'cifar10', 'cifar100', 'cub', 'pets', 'flowers', 'fashion_mnist', 'digits' or 'folder'
             path=None, # dataset folder; None downloads with fastai's `untar_data` (Fashion-MNIST: Debian's package)

@@ -18,7 +18,7 @@ from fastai.torch_core import set_seed
 from fastai.callback.core import Callback
 from fastai.callback.progress import ProgressCallback
 from safetensors.torch import save_file
-from .options import Settings, UsageError, check_settings, parse_methods, flag, METHODS
+from .options import Settings, UsageError, check_settings, check_compare, parse_methods, flag, METHODS
 from .models import create_encoder, _check_name
 from .augment import ViewAugment
 from .datasets import get_dls, find_dataset, DATASET_VIEWS
@@ -252,6 +252,11 @@ class RunFolder:
                    ):
         "Save a finished run's metrics"
         write_atomic(self.path/'results'/f'{key}.json', json.dumps(m, indent=1))
+    def write(self, name:str, # a file of the report, e.g. 'summary.md'
+              data:str, # its whole content
+             ):
+        "Write a report file atomically"
+        write_atomic(self.path/name, data)
     def ckpt(self, key:str, # the run's name
             ) -> Path:
         "The checkpoint folder of a run"
@@ -275,6 +280,10 @@ class FolderReader:
                     m:dict, # its metrics
                    ):
         "Nothing: the main process saves the results"
+    def write(self, name:str, # a file of the report
+              data:str, # its content
+             ):
+        "Nothing: the main process writes the report"
     def finish(self, status:str, # 'done' or 'failed'
               ):
         "Nothing: the main process records how the command ended"
@@ -393,9 +402,8 @@ def _train(s, methods, out, force, resume, log):
         failed = {r['method']: r['failed'] for r in rows if r['failed']}
         table = results_table(rows)
         head = f"# lacvit train {s.dataset}: {'FAILED' if failed else 'done'}\n\n"
-        if is_main_process():
-            write_atomic(out/'metrics.json', json.dumps(rows, indent=1))
-            write_atomic(out/'summary.md', f"{head}Test set: {rows[0]['n_test']} images, seed {s.seed}, {s.epochs} encoder epochs.\n\n{table}\n")
+        folder.write('metrics.json', json.dumps(rows, indent=1))
+        folder.write('summary.md', f"{head}Test set: {rows[0]['n_test']} images, seed {s.seed}, {s.epochs} encoder epochs.\n\n{table}\n")
         log(f"\nTest set of {s.dataset}: {rows[0]['n_test']} images\n{table}\nReport written to {out}")
     except BaseException:
         folder.release(); raise
@@ -450,8 +458,7 @@ def run_compare(s:Settings, # settings of every run (its seed is the first seed 
     "`lacvit compare`: every method on `seeds` seeds (tuned first with `tune`), paired tests; returns the report's data"
     methods = parse_methods(methods) if isinstance(methods, str) else list(methods)
     check_settings(s, methods); check_size(s.arch, s.size)
-    if not isinstance(seeds, int) or seeds < 1: raise UsageError(f"--seeds must be at least 1, got {seeds!r}")
-    if test not in ('ttest', 'wilcoxon'): raise UsageError(f"--test must be ttest or wilcoxon, got {test!r}")
+    check_compare(seeds, test)
     out = Path(out or f"lacvit_runs/compare-{s.dataset}-{time.strftime('%Y%m%d-%H%M%S')}")
     with command_processes():
         return _compare(s, methods, seeds, tune, test, out, force, resume, log if is_main_process() else (lambda *a, **k: None))
@@ -467,7 +474,7 @@ def _compare(s, methods, seeds, tune, test, out, force, resume, log):
                 run = lambda mm, st, key: _run_or_resume(folder, key, mm, st, log, score_test=False)
                 tuning[m] = tune_method(m, s, run=run, log=log)
                 chosen[m] = Settings(**tuning[m]['settings'])
-            if is_main_process(): write_atomic(out/'tuning.json', json.dumps(tuning, indent=1))
+            folder.write('tuning.json', json.dumps(tuning, indent=1))
         rows = []
         for seed in range(s.seed, s.seed + seeds):
             for m in methods:
@@ -484,9 +491,8 @@ def _compare(s, methods, seeds, tune, test, out, force, resume, log):
                f"{s.epochs} encoder epochs, {(time.time() - t0)/60:.1f} min. {how} Paired {'t-test' if test == 'ttest' else 'Wilcoxon test'} "
                f"over seeds.\n\n" + "\n\n".join(parts) + ("\n\n## Tuning\n\n" + tuning_report(tuning) if tune else '') +
                ("\n\n## Failed runs\n\n" + "\n".join(f"- {f}" for f in failed) if failed else '') + "\n")
-        if is_main_process():
-            write_atomic(out/'metrics.json', json.dumps(rows, indent=1))
-            write_atomic(out/'summary.md', txt)
+        folder.write('metrics.json', json.dumps(rows, indent=1))
+        folder.write('summary.md', txt)
         log(txt + f"Report written to {out}")
     except BaseException:
         folder.release(); raise

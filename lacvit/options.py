@@ -10,8 +10,8 @@ import argparse, math
 from dataclasses import dataclass, field, fields, asdict, replace
 
 # %% auto #0
-__all__ = ['METHODS', 'DATASET_NAMES', 'DATASET_ALIASES', 'Settings', 'UsageError', 'flag', 'check_settings', 'parse_methods',
-           'dataset_key', 'parser', 'settings_from_args', 'given_options']
+__all__ = ['METHODS', 'DATASET_NAMES', 'DATASET_ALIASES', 'Settings', 'UsageError', 'flag', 'check_settings', 'check_compare',
+           'parse_methods', 'dataset_key', 'parser', 'settings_from_args', 'given_options']
 
 # %% ../nbs/12_options.ipynb #4364e355
 def _opt(default, help, **kw): return field(default=default, metadata=dict(help=help, **kw))
@@ -84,8 +84,7 @@ def check_settings(s:Settings, # the settings to check
             raise UsageError(f"{flag(f.name)} must be one of {', '.join(ch)}, got {getattr(s, f.name)!r}")
     if s.n_per_class is not None and s.n_per_class < 2:
         raise UsageError(f"--n-per-class {s.n_per_class} leaves no image of a class for the validation split: use 2 or more")
-    dataset_key(s.dataset)
-    if s.dataset.replace('-', '_').lower() == 'folder' and s.path is None:
+    if dataset_key(s.dataset) == 'folder' and s.path is None:
         raise UsageError("lacvit train folder needs --path: the root folder of your images (root/<class>/*.jpg, or "
                          "root/train/<class>/ and root/test/<class>/)")
     methods = methods or []
@@ -97,6 +96,13 @@ def check_settings(s:Settings, # the settings to check
         raise UsageError("--head-epochs and --head-lr apply to --head sgd or finetune: the linear head is solved to "
                          "convergence, with its weight decay chosen on the validation split")
     return s
+
+def check_compare(seeds:int, # seeds per method
+                  test:str='ttest', # the paired test over seeds
+                 ):
+    "Refuse a seed count below 1 or an unknown paired test (the options of `lacvit compare` beyond `Settings`)"
+    if not isinstance(seeds, int) or seeds < 1: raise UsageError(f"--seeds must be at least 1, got {seeds!r}")
+    if test not in ('ttest', 'wilcoxon'): raise UsageError(f"--test must be ttest or wilcoxon, got {test!r}")
 
 # %% ../nbs/12_options.ipynb #cc900de7
 METHODS = ('probe', 'ce', 'lacvit', 'simclr', 'npair')
