@@ -39,7 +39,15 @@ class Settings:
     opt:str = _opt('adamw', "optimiser: adamw, or sgd (momentum 0.9, the authors')", choices=('adamw', 'sgd'))
     sched:str = _opt('one_cycle', "learning-rate schedule of the encoder's training: one_cycle (warm-up, then cosine), cos (the authors') or flat_cos", choices=('one_cycle', 'cos', 'flat_cos'))
     wd:float|None = _opt(None, "weight decay of the encoder's training (default: 0.05 with adamw, 1e-4 with sgd)")
-    num_workers:int = _opt(0, "DataLoader worker processes (use several for image files on a GPU machine)")
+    num_workers:int|None = _opt(None, "DataLoader worker processes (default: min(8, cores) for image files, 0 for in-memory arrays)")
+    precision:str = _opt('fp32', "training precision: fp32, or bf16/fp16 mixed precision", choices=('fp32', 'bf16', 'fp16'))
+    chunk_size:int|None = _opt(None, "gradient caching: encode each contrastive batch in chunks of this many images (same gradients, less memory)")
+    compile:bool = _opt(False, "compile the encoder with torch.compile")
+    layer_decay:float|None = _opt(None, "layer-wise learning-rate decay: each transformer block trains at this times the next block's rate")
+    label_noise:float = _opt(0., "fraction of the labelled pool (training and validation) given a wrong label, drawn from the other classes")
+    imbalance:float = _opt(1., "long-tailed training set: class sizes fall exponentially, largest / smallest = this (1: as the data comes)")
+    log:str|None = _opt(None, "experiment logs, comma-separated: csv, tensorboard, wandb")
+    export:bool = _opt(False, "write each method's encoder in timm's Hugging Face layout (config.json + model.safetensors)")
 
     @property
     def encoder_lr(self) -> float:
@@ -70,10 +78,10 @@ def check_settings(s:Settings, # the settings to check
                    methods:list|None=None, # the methods that will run (some checks depend on them)
                   ) -> Settings:
     "Refuse a value that cannot work, naming its option; returns `s`"
-    for name in ('epochs', 'num_workers', 'seed'): _number(name, getattr(s, name), strict=False, integer=True)
+    for name in ('epochs', 'seed'): _number(name, getattr(s, name), strict=False, integer=True)
     for name in ('bs',): _number(name, getattr(s, name), lo=1, strict=False, integer=True)
-    for name in ('head_epochs', 'size', 'n_per_class'):
-        if getattr(s, name) is not None: _number(name, getattr(s, name), lo=0 if name == 'head_epochs' else 1,
+    for name in ('head_epochs', 'size', 'n_per_class', 'num_workers'):
+        if getattr(s, name) is not None: _number(name, getattr(s, name), lo=0 if name in ('head_epochs', 'num_workers') else 1,
                                                  strict=False, integer=True)
     for name in ('lr', 'head_lr', 'tau'):
         if getattr(s, name) is not None: _number(name, getattr(s, name))
