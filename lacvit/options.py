@@ -10,8 +10,8 @@ import argparse, math
 from dataclasses import dataclass, field, fields, asdict, replace
 
 # %% auto #0
-__all__ = ['METHODS', 'DATASET_NAMES', 'DATASET_ALIASES', 'Settings', 'UsageError', 'flag', 'check_settings', 'check_compare',
-           'parse_methods', 'dataset_key', 'parser', 'settings_from_args', 'given_options']
+__all__ = ['LOGGERS', 'METHODS', 'DATASET_NAMES', 'DATASET_ALIASES', 'Settings', 'UsageError', 'flag', 'check_settings',
+           'check_compare', 'parse_methods', 'dataset_key', 'parser', 'settings_from_args', 'given_options']
 
 # %% ../nbs/12_options.ipynb #4364e355
 def _opt(default, help, **kw): return field(default=default, metadata=dict(help=help, **kw))
@@ -74,6 +74,8 @@ def _number(name, v, lo=0., strict=True, integer=False):
     if not ok: raise UsageError(f"{flag(name)} must be {'an integer' if integer else 'a finite number'} "
                                 f"{'>' if strict else '>='} {lo:g}, got {v!r}")
 
+LOGGERS = ('csv', 'tensorboard', 'wandb')
+
 def check_settings(s:Settings, # the settings to check
                    methods:list|None=None, # the methods that will run (some checks depend on them)
                   ) -> Settings:
@@ -86,6 +88,18 @@ def check_settings(s:Settings, # the settings to check
     for name in ('lr', 'head_lr', 'tau'):
         if getattr(s, name) is not None: _number(name, getattr(s, name))
     if s.wd is not None: _number('wd', s.wd, strict=False)
+    if s.chunk_size is not None: _number('chunk_size', s.chunk_size, lo=1, strict=False, integer=True)
+    if s.layer_decay is not None:
+        _number('layer_decay', s.layer_decay)
+        if s.layer_decay > 1: raise UsageError(f"--layer-decay must be in (0, 1]: each block trains at this times the next "
+                                               f"block's rate (0.65-0.75 in the MAE recipe), got {s.layer_decay!r}")
+    _number('label_noise', s.label_noise, strict=False)
+    if s.label_noise >= 1: raise UsageError(f"--label-noise must be a fraction in [0, 1), got {s.label_noise!r}")
+    _number('imbalance', s.imbalance, lo=1, strict=False)
+    logs = [l.strip() for l in (s.log or '').split(',') if l.strip()]
+    bad = [l for l in logs if l not in LOGGERS]
+    if bad or (s.log is not None and not logs):
+        raise UsageError(f"--log takes a comma-separated subset of {', '.join(LOGGERS)}, got {s.log!r}")
     for f in fields(s):
         ch = f.metadata.get('choices')
         if ch and getattr(s, f.name) not in ch:
