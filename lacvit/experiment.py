@@ -6,7 +6,7 @@ Docs: https://lacvit.github.io/lacvit/experiment.html.md"""
 
 # %% ../nbs/13_experiment.ipynb #3937654c
 from __future__ import annotations
-import json, time
+import json, time, warnings
 from dataclasses import asdict, replace, fields
 from pathlib import Path
 import numpy as np
@@ -26,8 +26,8 @@ from .pretrain import TRANSFER_CLASSES, PRETRAIN_CLASSES
 from .distributed import launcher_ctx, is_main_process
 
 # %% auto #0
-__all__ = ['RunFailed', 'resolve_classes', 'check_size', 'make_dls', 'StepCounter', 'failure_reasons', 'run_method', 'tune_grid',
-           'tune_method', 'run_train', 'run_compare']
+__all__ = ['RunFailed', 'resolve_classes', 'check_size', 'default_bs', 'make_dls', 'StepCounter', 'failure_reasons', 'run_method',
+           'tune_grid', 'tune_method', 'run_train', 'run_compare']
 
 # %% ../nbs/13_experiment.ipynb #d390d692
 class RunFailed(RuntimeError):
@@ -58,14 +58,25 @@ def check_size(arch:str, # timm architecture
                                           f"be a multiple of {patch[-1]} (its own is {native[-1]})")
     return size
 
+def default_bs(n:int, # training images
+              ) -> int:
+    "The batch size of a run that sets none: 128, or a quarter of a smaller training set (at least 2), so each epoch takes 4 steps"
+    return min(128, max(2, n // 4))
+
 def make_dls(s:Settings, # the run's settings
              size:int, # image size (see `check_size`)
             ):
-    "The DataLoaders of a run, with the checks the command needs (the batch is not larger than the training set)"
-    dls = get_dls(s.dataset, path=s.path, size=size, bs=s.bs, seed=s.seed, classes=resolve_classes(s.classes, s.dataset),
-                  n_per_class=s.n_per_class, num_workers=s.num_workers or 0)
+    "The DataLoaders of a run: its data options, a batch size that fits the training set (`default_bs` when `s.bs` is None)"
+    dls = get_dls(s.dataset, path=s.path, size=size, bs=s.bs or 128, seed=s.seed, classes=resolve_classes(s.classes, s.dataset),
+                  n_per_class=s.n_per_class, imbalance=s.imbalance, label_noise=s.label_noise, num_workers=s.num_workers or 0)
     n = len(dls.train_ds)
-    if s.bs > n: raise UsageError(f"--bs {s.bs} is larger than the training set ({n} images): use --bs {max(1, n//4)} or less")
+    if s.bs is not None and s.bs > n:
+        raise UsageError(f"--bs {s.bs} is larger than the training set ({n} images): use --bs {default_bs(n)} or less")
+    if s.bs is None and default_bs(n) < 128:
+        warnings.warn(f"--bs not set: batches of {default_bs(n)} for the {n} training images (4 steps an epoch; the default 128 "
+                      "is for larger sets); set --bs to choose")
+        for dl in dls.loaders: dl.bs = default_bs(n)
+    dls.class_sizes = np.bincount([int(y) for y in dls.train_ds.tls[1]], minlength=len(dls.vocab)).tolist()
     return dls
 
 class StepCounter(Callback):
@@ -96,11 +107,12 @@ def failure_reasons(m:dict, # metrics of a run
     if m['steps_taken'] + m['steps_skipped'] and m['steps_skipped'] >= 0.1 * (m['steps_taken'] + m['steps_skipped']):
         out.append(f"skipped {m['steps_skipped']} of {m['steps_taken'] + m['steps_skipped']} optimiser steps (non-finite loss "
                    "or gradients): lower --lr, or raise --tau")
-    for acc, chance, split in ((m.get('top1'), m.get('test_chance'), 'test'), (m.get('valid_acc'), m.get('valid_chance'), 'validation')):
-        if acc is not None and chance is not None and acc <= chance + 0.02:
-            out.append(f"{split} accuracy {acc:.4f} is at chance (always answering the most frequent class scores "
-                       f"{chance:.4f}): the run did not learn")
-            break
+    # judged on the test set when it was scored (a few-shot validation split of ten images says little), else on validation
+    acc, chance, split = ((m.get('top1'), m.get('test_chance'), 'test') if m.get('top1') is not None else
+                          (m.get('valid_acc'), m.get('valid_chance'), 'validation'))
+    if acc is not None and chance is not None and acc <= chance + 0.02:
+        out.append(f"{split} accuracy {acc:.4f} is at chance (always answering the most frequent class scores "
+                   f"{chance:.4f}): the run did not learn")
     return out
 
 def _views(s, size, dls, n_views, colour):
@@ -149,13 +161,15 @@ def run_method(method:str, # 'probe', 'ce', 'lacvit', 'simclr' or 'npair'
              loss_first=first['values'][0][0] if first and first['values'] else None,
              loss_last=first['values'][-1][0] if first and first['values'] else None,
              steps_taken=counter.taken, steps_skipped=counter.skipped, head_wd=getattr(getattr(learn, 'head_fit', None), 'wd', None),
-             train_time_s=round(train_time, 1), settings=asdict(s))
+             train_time_s=round(train_time, 1), bs=dls.train.bs, class_sizes=dls.class_sizes, flipped=dls.flipped, settings=asdict(s))
     if len(dls.valid_ds): m['valid_loss'], m['valid_acc'] = [float(v) for v in learn.validate(ds_idx=1)[:2]]
     if score_test:
         res = evaluate(learn, dls.test)
         ftr, ytr = get_embeddings(learn.model, dls.train)
         fte, yte = get_embeddings(learn.model, dls.test)
-        m.update(top1=res.top1, test_chance=_majority(dls.test), knn=knn_accuracy(ftr, ytr, fte, yte, k=20),
+        k = min(20, min(c for c in dls.class_sizes if c))   # no more neighbours than the smallest class has images
+        m.update(top1=res.top1, test_chance=_majority(dls.test), knn=knn_accuracy(ftr, ytr, fte, yte, k=k), knn_k=k,
+                 per_class=res.per_class.tolist(), mean_class_acc=float(np.nanmean(res.per_class.numpy())),
                  mean_cos=mean_cosine_similarity(fte), isotropy=partition_isotropy(fte),
                  isotropy_norm=partition_isotropy(fte, normalize=True))
         if res.n_classes > 10: m['top5'] = res.top5
@@ -244,6 +258,7 @@ def run_compare(s:Settings, # settings of every run (its seed is the first seed 
                 methods:list|str='probe,ce,lacvit', # methods, in report order
                 seeds:int=5, # seeds per method: s.seed, s.seed+1, ...
                 tune:bool=False, # choose each method's settings on the validation split first (`tune_method`)
+                grid=None, # with `tune`: `grid(method, settings)` -> the trials of a method (default: `tune_grid`)
                 test:str='ttest', # paired test over seeds: 'ttest' or 'wilcoxon'
                 out:str|Path|None=None, # report folder (default: lacvit_runs/compare-<dataset>-<time>)
                 force:bool=False, # replace the report in an existing folder
@@ -256,9 +271,9 @@ def run_compare(s:Settings, # settings of every run (its seed is the first seed 
     check_compare(seeds, test)
     out = Path(out or f"lacvit_runs/compare-{s.dataset}-{time.strftime('%Y%m%d-%H%M%S')}")
     with command_processes():
-        return _compare(s, methods, seeds, tune, test, out, force, resume, log if is_main_process() else (lambda *a, **k: None))
+        return _compare(s, methods, seeds, tune, test, out, force, resume, log if is_main_process() else (lambda *a, **k: None), grid)
 
-def _compare(s, methods, seeds, tune, test, out, force, resume, log):
+def _compare(s, methods, seeds, tune, test, out, force, resume, log, grid=None):
     folder = claim_folder(out, dict(command='compare', settings=asdict(s), methods=methods, seeds=seeds, tune=tune, test=test),
                           force=force, resume=resume)
     t0 = time.time()
@@ -267,7 +282,7 @@ def _compare(s, methods, seeds, tune, test, out, force, resume, log):
         if tune:
             for m in methods:
                 run = lambda mm, st, key: _run_or_resume(folder, key, mm, st, log, score_test=False)
-                tuning[m] = tune_method(m, s, run=run, log=log)
+                tuning[m] = tune_method(m, s, grid=None if grid is None else grid(m, s), run=run, log=log)
                 chosen[m] = Settings(**tuning[m]['settings'])
             folder.write('tuning.json', json.dumps(tuning, indent=1))
         rows = []
@@ -277,7 +292,8 @@ def _compare(s, methods, seeds, tune, test, out, force, resume, log):
                                           folder.save_embeddings(learn, f"embeddings/{r['method']}.safetensors"))) if seed == s.seed else None
                 rows.append(_run_or_resume(folder, f'{m}-seed{seed}', m, replace(chosen[m], seed=seed), log, keep=keep))
         failed = [f"{NAMES[r['method']]} seed {r['seed']}: {', '.join(r['failed'])}" for r in rows if r['failed']]
-        parts = [f"### {k}\n\n{compare_table(rows, methods, k, test)}" for k in ('top1', 'knn', 'mean_cos', 'isotropy_norm')]
+        keys = ('top1',) + (('mean_class_acc',) if s.imbalance > 1 else ()) + ('knn', 'mean_cos', 'isotropy_norm')
+        parts = [f"### {k}\n\n{compare_table(rows, methods, k, test)}" for k in keys]
         how = ("Each method's settings were chosen on the validation split of seed "
                f"{s.seed} (the grid and the scores are below); the test set was scored once per seed with the chosen settings."
                if tune else "Every method ran with the same settings (no tuning); the test set was scored once per seed.")

@@ -30,7 +30,7 @@ class Settings:
     head:str = _opt('linear', "stage-2 head: linear (solved to convergence), sgd (the authors' recipe) or finetune", choices=('linear', 'sgd', 'finetune'))
     head_epochs:int|None = _opt(None, "stage-2 epochs of --head sgd or finetune (default: 100 and 10)")
     head_lr:float|None = _opt(None, "stage-2 learning rate of --head sgd or finetune (default: 0.1 and 1e-4)")
-    bs:int = _opt(128, "batch size")
+    bs:int|None = _opt(None, "batch size (default: 128, or a quarter of a training set smaller than 512 images)")
     size:int|None = _opt(None, "image size (default: the architecture's input size)")
     seed:int = _opt(0, "random seed of the split, the initialisation and the shuffling (compare: the first seed)")
     path:str|None = _opt(None, "dataset folder (default: the standard download or offline location)")
@@ -81,7 +81,7 @@ def check_settings(s:Settings, # the settings to check
                   ) -> Settings:
     "Refuse a value that cannot work, naming its option; returns `s`"
     for name in ('epochs', 'seed'): _number(name, getattr(s, name), strict=False, integer=True)
-    for name in ('bs',): _number(name, getattr(s, name), lo=1, strict=False, integer=True)
+    if s.bs is not None: _number('bs', s.bs, lo=1, strict=False, integer=True)
     for name in ('head_epochs', 'size', 'n_per_class', 'num_workers'):
         if getattr(s, name) is not None: _number(name, getattr(s, name), lo=0 if name in ('head_epochs', 'num_workers') else 1,
                                                  strict=False, integer=True)
