@@ -25,7 +25,7 @@ __all__ = ['DATASET_VIEWS', 'CIFAR100_COARSE', 'CIFAR100_FINE2COARSE', 'FASHION_
            'flowers_block', 'flowers', 'read_idx', 'load_fashion_mnist', 'fashion_mnist_block', 'fashion_mnist',
            'digits_block', 'digits', 'folder_block', 'folder', 'find_dataset', 'get_block', 'get_dls']
 
-# %% ../nbs/04_datasets.ipynb #ac665ce5
+# %% ../nbs/04_datasets.ipynb #328136bf
 DATASET_VIEWS = dict( # the view preset of each dataset (`lacvit.augment.VIEW_PRESETS`) and whether flips keep its classes
     cifar10=dict(preset='paper', flip=True), cifar100=dict(preset='paper', flip=True), cub=dict(preset='paper', flip=True),
     pets=dict(preset='paper', flip=True), flowers=dict(preset='paper', flip=True),
@@ -67,7 +67,9 @@ def _class_folder_items(d):
     "(file, class) items of the image files in `d/<class>/`"
     return [(f, c.name) for c in _subdirs(d) for f in _image_files(c)]
 
+# %% ../nbs/04_datasets.ipynb #f91ac697
 _BLOCK_ARGS = ('classes', 'n_per_class', 'n_test_per_class', 'imbalance', 'label_noise', 'verify', 'skip_corrupt', 'batch_tfms', 'views')
+
 _DL_ARGS = {p for f in (TfmdDL.__init__, FilteredBase.dataloaders, DataBlockWithTest.dataloaders) for p in inspect.signature(f).parameters
             } - {'self', 'dataset', 'source', 'kwargs'} | set(DataLoader._methods)  # what `DataBlock.dataloaders` passes on to fastai
 
@@ -106,7 +108,7 @@ def _dataloaders(block_fn, bs, kwargs, **args):
     block = block_fn(**args, **{k: kwargs.pop(k) for k in _BLOCK_ARGS if k in kwargs})
     return block.dataloaders(block.source, bs=bs, **kwargs)
 
-# %% ../nbs/04_datasets.ipynb #841c8d7f
+# %% ../nbs/04_datasets.ipynb #25d94f73
 CIFAR100_COARSE = {
     'aquatic_mammals': 'beaver dolphin otter seal whale', 'fish': 'aquarium_fish flatfish ray shark trout',
     'flowers': 'orchid poppy rose sunflower tulip', 'food_containers': 'bottle bowl can cup plate',
@@ -120,9 +122,11 @@ CIFAR100_COARSE = {
     'people': 'baby boy girl man woman', 'reptiles': 'crocodile dinosaur lizard snake turtle',
     'small_mammals': 'hamster mouse rabbit shrew squirrel', 'trees': 'maple_tree oak_tree palm_tree pine_tree willow_tree',
     'vehicles_1': 'bicycle bus motorcycle pickup_truck train', 'vehicles_2': 'lawn_mower rocket streetcar tank tractor'}
+
 CIFAR100_FINE2COARSE = {f: c for c, fs in CIFAR100_COARSE.items() for f in fs.split()}
 
 _CIFAR10_LAYOUT = "  cifar10/train/<class>/*.png\n  cifar10/test/<class>/*.png\n  cifar10/labels.txt (optional: class order)"
+
 _CIFAR100_LAYOUT = ("  cifar100/{train,test}/<superclass>/<class>/*.png\n"
                     "  or flat: cifar100/{train,test}/<class>/*.png")
 
@@ -170,6 +174,7 @@ def _cifar100_items(path, coarse=False):
     _test_only_classes(root, train, test)
     return DatasetItems.from_splits(train, test, sorted({o[1] for o in train}), path=root)  # original label indices are alphabetical too
 
+# %% ../nbs/04_datasets.ipynb #24e48ae3
 @_block_kwargs
 def cifar10_block(path=None, # the `cifar10` folder; None: `untar_data(URLs.CIFAR)`
                   size=224, # images are resized (squished) to `size` x `size`
@@ -181,6 +186,7 @@ def cifar10_block(path=None, # the `cifar10` folder; None: `untar_data(URLs.CIFA
     kwargs.setdefault('views', DATASET_VIEWS['cifar10'])
     return _dataset_block(cifar10_block, path, _cifar10_items, size=size, seed=seed, valid_pct=valid_pct, **kwargs)
 
+# %% ../nbs/04_datasets.ipynb #8c40809a
 @_std_kwargs
 def cifar10(path=None, # the `cifar10` folder; None: `untar_data(URLs.CIFAR)`
             size=224, # images are resized (squished) to `size` x `size`
@@ -191,6 +197,7 @@ def cifar10(path=None, # the `cifar10` folder; None: `untar_data(URLs.CIFAR)`
     "CIFAR-10 (fastai archive `URLs.CIFAR`): 50,000 train / 10,000 test images, 10 classes"
     return _dataloaders(cifar10_block, bs, kwargs, path=path, size=size, seed=seed, valid_pct=valid_pct)
 
+# %% ../nbs/04_datasets.ipynb #4127e6e0
 @_block_kwargs
 def cifar100_block(path=None, # the `cifar100` folder; None: `untar_data(URLs.CIFAR_100)`
                    size=224, # images are resized (squished) to `size` x `size`
@@ -203,6 +210,7 @@ def cifar100_block(path=None, # the `cifar100` folder; None: `untar_data(URLs.CI
     kwargs.setdefault('views', DATASET_VIEWS['cifar100'])
     return _dataset_block(cifar100_block, path, partial(_cifar100_items, coarse=coarse), size=size, seed=seed, valid_pct=valid_pct, **kwargs)
 
+# %% ../nbs/04_datasets.ipynb #8af9b394
 @_std_kwargs
 def cifar100(path=None, # the `cifar100` folder; None: `untar_data(URLs.CIFAR_100)`
              size=224, # images are resized (squished) to `size` x `size`
@@ -214,7 +222,7 @@ def cifar100(path=None, # the `cifar100` folder; None: `untar_data(URLs.CIFAR_10
     "CIFAR-100 (fastai archive `URLs.CIFAR_100`): 50,000 train / 10,000 test images, 100 fine or 20 coarse labels"
     return _dataloaders(cifar100_block, bs, kwargs, path=path, size=size, seed=seed, valid_pct=valid_pct, coarse=coarse)
 
-# %% ../nbs/04_datasets.ipynb #e3ea979a
+# %% ../nbs/04_datasets.ipynb #1dac078c
 def _read_list(fn, ncols):
     "Rows of whitespace-separated list file `fn` (blank and '#' lines skipped), each checked to have `ncols` fields"
     rows = []
@@ -284,6 +292,7 @@ def _pets_items(path, target='breed', skip=False):
 _FLOWERS_LAYOUT = ("  oxford-102-flowers/jpg/image_NNNNN.jpg\n"
                    "  oxford-102-flowers/train.txt, valid.txt, test.txt ('jpg/image_03860.jpg 16', labels 0-101)")
 
+# %% ../nbs/04_datasets.ipynb #b537745a
 def _flowers_items(path, official_valid=True, skip=False):
     "`DatasetItems` of the Flowers-102 folder `path` (None: fastai's archive), with valid.txt as validation if `official_valid`"
     root, base = _find_root(path, URLs.FLOWERS, ['oxford-102-flowers'], 'train.txt', 'valid.txt', 'test.txt')
@@ -298,6 +307,7 @@ def _flowers_items(path, official_valid=True, skip=False):
     names = sorted({o[1] for o in train + valid + test})
     return DatasetItems.from_splits(train, test, names, valid=valid if official_valid else None, path=root)
 
+# %% ../nbs/04_datasets.ipynb #3671991f
 @_block_kwargs
 def cub_block(path=None, # the `CUB_200_2011` folder (either level); None: `untar_data(URLs.CUB_200_2011)`
               size=224, # images are resized (squished) to `size` x `size`
@@ -310,6 +320,7 @@ def cub_block(path=None, # the `CUB_200_2011` folder (either level); None: `unta
     read = partial(_cub_items, skip=kwargs.get('skip_corrupt', False))
     return _dataset_block(cub_block, path, read, size=size, seed=seed, valid_pct=valid_pct, **kwargs)
 
+# %% ../nbs/04_datasets.ipynb #c940a1b8
 @_std_kwargs
 def cub(path=None, # the `CUB_200_2011` folder (either level); None: `untar_data(URLs.CUB_200_2011)`
         size=224, # images are resized (squished) to `size` x `size`
@@ -320,6 +331,7 @@ def cub(path=None, # the `CUB_200_2011` folder (either level); None: `untar_data
     "CUB-200-2011 (fastai archive `URLs.CUB_200_2011`): 5,994 train / 5,794 test images of 200 bird species"
     return _dataloaders(cub_block, bs, kwargs, path=path, size=size, seed=seed, valid_pct=valid_pct)
 
+# %% ../nbs/04_datasets.ipynb #bf10391f
 @_block_kwargs
 def pets_block(path=None, # the `oxford-iiit-pet` folder; None: `untar_data(URLs.PETS)`
                size=224, # images are resized (squished) to `size` x `size`
@@ -333,6 +345,7 @@ def pets_block(path=None, # the `oxford-iiit-pet` folder; None: `untar_data(URLs
     read = partial(_pets_items, target=target, skip=kwargs.get('skip_corrupt', False))
     return _dataset_block(pets_block, path, read, size=size, seed=seed, valid_pct=valid_pct, **kwargs)
 
+# %% ../nbs/04_datasets.ipynb #112bdd6a
 @_std_kwargs
 def pets(path=None, # the `oxford-iiit-pet` folder; None: `untar_data(URLs.PETS)`
          size=224, # images are resized (squished) to `size` x `size`
@@ -344,6 +357,7 @@ def pets(path=None, # the `oxford-iiit-pet` folder; None: `untar_data(URLs.PETS)
     "Oxford-IIIT Pets (fastai archive `URLs.PETS`): 3,680 trainval / 3,669 test images, 37 breeds"
     return _dataloaders(pets_block, bs, kwargs, path=path, size=size, seed=seed, valid_pct=valid_pct, target=target)
 
+# %% ../nbs/04_datasets.ipynb #31de307b
 @_block_kwargs
 def flowers_block(path=None, # the `oxford-102-flowers` folder; None: `untar_data(URLs.FLOWERS)`
                   size=224, # images are resized (squished) to `size` x `size`
@@ -357,6 +371,7 @@ def flowers_block(path=None, # the `oxford-102-flowers` folder; None: `untar_dat
     read = partial(_flowers_items, official_valid=official_valid, skip=kwargs.get('skip_corrupt', False))
     return _dataset_block(flowers_block, path, read, size=size, seed=seed, valid_pct=valid_pct, **kwargs)
 
+# %% ../nbs/04_datasets.ipynb #920c6f6b
 @_std_kwargs
 def flowers(path=None, # the `oxford-102-flowers` folder; None: `untar_data(URLs.FLOWERS)`
             size=224, # images are resized (squished) to `size` x `size`
@@ -368,11 +383,14 @@ def flowers(path=None, # the `oxford-102-flowers` folder; None: `untar_data(URLs
     "Oxford Flowers-102 (fastai archive `URLs.FLOWERS`): 1,020 train / 1,020 valid / 6,149 test images, 102 classes"
     return _dataloaders(flowers_block, bs, kwargs, path=path, size=size, seed=seed, valid_pct=valid_pct, official_valid=official_valid)
 
-# %% ../nbs/04_datasets.ipynb #c0d1aa27
+# %% ../nbs/04_datasets.ipynb #682d0a0f
 FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']
+
 FASHION_DEBIAN = Path('/usr/share/datasets/fashion-mnist')
+
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype('>i2'), 0x0C: np.dtype('>i4'), 0x0D: np.dtype('>f4'), 0x0E: np.dtype('>f8')}
 
+# %% ../nbs/04_datasets.ipynb #c1cbf94a
 def read_idx(fn): # IDX file path (gzipped if it ends in .gz)
     "Array stored in IDX file `fn` (MNIST format; gzipped if the name ends in .gz)"
     fn = Path(fn)
@@ -386,6 +404,7 @@ def read_idx(fn): # IDX file path (gzipped if it ends in .gz)
     if len(data) != 4 + 4*nd + n: raise ValueError(f"{fn} is truncated or padded: {len(data)} bytes for shape {dims}; download it again")
     return np.frombuffer(data, dt, offset=4 + 4*nd).reshape(dims)
 
+# %% ../nbs/04_datasets.ipynb #9b4d19cc
 _FASHION_FILES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')
 
 def _find_idx(d):
@@ -397,6 +416,7 @@ def _find_idx(d):
 @lru_cache(maxsize=4)
 def _load_idx4(files): return tuple(read_idx(f) for f in files)
 
+# %% ../nbs/04_datasets.ipynb #7d51eea2
 def load_fashion_mnist(path=None, # folder with the IDX files; None: Debian's package folder, else a download if allowed
                        download:bool=False): # allow torchvision to download it (into fastai's data folder)
     "Fashion-MNIST as uint8 arrays `(x_train [60000,28,28], y_train, x_test [10000,28,28], y_test)`"
@@ -418,6 +438,7 @@ def load_fashion_mnist(path=None, # folder with the IDX files; None: Debian's pa
     if len(xtr) != len(ytr) or len(xte) != len(yte): raise ValueError(f"Fashion-MNIST images and labels differ in number ({len(xtr)}/{len(ytr)} train, {len(xte)}/{len(yte)} test) in {files}: a file is damaged or from another set; download them again")
     return xtr, ytr, xte, yte
 
+# %% ../nbs/04_datasets.ipynb #a8f8f0d7
 def _fashion_items(path=None, download=False):
     "`DatasetItems` of Fashion-MNIST: its uint8 arrays with their class names"
     xtr, ytr, xte, yte = load_fashion_mnist(path, download)
@@ -433,6 +454,7 @@ def _digits_items(path=None, test_pct=0.2, test_seed=0):
     tr, te = stratified_split(d.target, test_pct, test_seed)
     return DatasetItems.from_splits([(x[i], int(d.target[i])) for i in tr], [(x[i], int(d.target[i])) for i in te], list(range(10)))
 
+# %% ../nbs/04_datasets.ipynb #fa73b5a5
 @_block_kwargs
 def fashion_mnist_block(path=None, # folder with the IDX files; None: Debian's /usr/share/datasets/fashion-mnist
                         size=224, # images are resized (squished) to `size` x `size`
@@ -445,6 +467,7 @@ def fashion_mnist_block(path=None, # folder with the IDX files; None: Debian's /
     kwargs.setdefault('views', DATASET_VIEWS['fashion_mnist'])
     return _dataset_block(fashion_mnist_block, path, partial(_fashion_items, download=download), size=size, seed=seed, valid_pct=valid_pct, **kwargs)
 
+# %% ../nbs/04_datasets.ipynb #b0de61c9
 @_std_kwargs
 def fashion_mnist(path=None, # folder with the IDX files; None: Debian's /usr/share/datasets/fashion-mnist
                   size=224, # images are resized (squished) to `size` x `size`
@@ -456,6 +479,7 @@ def fashion_mnist(path=None, # folder with the IDX files; None: Debian's /usr/sh
     "Fashion-MNIST: 60,000 train / 10,000 test 28x28 greyscale images (as RGB), 10 classes; select some with `classes`"
     return _dataloaders(fashion_mnist_block, bs, kwargs, path=path, size=size, seed=seed, valid_pct=valid_pct, download=download)
 
+# %% ../nbs/04_datasets.ipynb #b7c33733
 @_block_kwargs
 def digits_block(path=None, # must be None: the digits ship with scikit-learn
                  size=224, # images are resized (squished) to `size` x `size`
@@ -470,6 +494,7 @@ def digits_block(path=None, # must be None: the digits ship with scikit-learn
     return _dataset_block(digits_block, path, partial(_digits_items, test_pct=test_pct, test_seed=test_seed), size=size, seed=seed,
                          valid_pct=valid_pct, **kwargs)
 
+# %% ../nbs/04_datasets.ipynb #6fb0dec6
 @_std_kwargs
 def digits(path=None, # must be None: the digits ship with scikit-learn
            size=224, # images are resized (squished) to `size` x `size`
