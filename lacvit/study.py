@@ -19,12 +19,12 @@ __all__ = ['REGIMES', 'regime_name', 'study_grid', 'run_study', 'study_table']
 # %% ../nbs/17_study.ipynb #e16abb47
 _SHORT = dict(n_per_class='n', label_noise='noise', imbalance='imb')
 
-def regime_name(r:dict, # a regime: `Settings` fields to change (and optionally 'methods')
+def regime_name(r:dict, # a regime: `Settings` fields to change (and optionally 'methods' and 'seeds')
                ) -> str:
     "The folder name of regime `r`: the dataset, then `n<images per class>` or `all`, then its noise and imbalance if any"
     for k in r:
-        if k != 'methods' and k not in {f.name for f in fields(Settings)}:
-            raise UsageError(f"Unknown regime key {k!r}: a regime changes `Settings` fields (and may set 'methods')")
+        if k not in ('methods', 'seeds') and k not in {f.name for f in fields(Settings)}:
+            raise UsageError(f"Unknown regime key {k!r}: a regime changes `Settings` fields (and may set 'methods' and 'seeds')")
     ds = {'fashion_mnist': 'fmnist'}.get(r.get('dataset', 'digits'), r.get('dataset', 'digits'))
     if r.get('classes'): ds += '_' + str(r['classes']).replace(',', '_')
     parts = [ds, f"n{r['n_per_class']}" if r.get('n_per_class') else 'all']
@@ -43,11 +43,18 @@ def _status(folder):
     fn = Path(folder)/'run.json'
     return json.loads(fn.read_text()).get('status') if fn.exists() else None
 
-def run_study(regimes:list, # dicts of `Settings` fields to change per regime (and optionally 'methods'), in the order to run
+def _seeds_ran(folder):
+    "Write the seeds a finished regime ran into its run.json (a regime resumed with fewer seeds than it started with)"
+    fn, mf = Path(folder)/'run.json', Path(folder)/'metrics.json'
+    if not (mf.exists() and fn.exists()) or _status(folder) not in ('done', 'failed'): return
+    meta, n = json.loads(fn.read_text()), len({r['seed'] for r in json.loads(mf.read_text())})
+    if meta.get('seeds') != n: fn.write_text(json.dumps(dict(meta, seeds=n), indent=1))
+
+def run_study(regimes:list, # dicts of `Settings` fields to change per regime (and optionally 'methods', 'seeds'), in the order to run
               out:str|Path, # the study's folder: one `lacvit compare` report per regime in `out/<regime_name>`
               base:Settings|None=None, # the settings every regime starts from (default: `Settings()`)
               methods:str='probe,ce,lacvit,simclr', # methods of a regime that sets none
-              seeds:int=5, # seeds per method
+              seeds:int=5, # seeds per method of a regime that sets none
               grid=study_grid, # `grid(method, settings)` -> the tuning trials (the same budget for every method)
               log=print, # progress
              ) -> dict:
@@ -57,12 +64,13 @@ def run_study(regimes:list, # dicts of `Settings` fields to change per regime (a
         name = regime_name(r)
         folder, st = out/name, _status(out/name)
         if st in ('done', 'failed'): res[name] = st; continue
-        s = replace(base, **{k: v for k, v in r.items() if k != 'methods'})
+        s = replace(base, **{k: v for k, v in r.items() if k not in ('methods', 'seeds')})
         log(f"=== {name} ({'resumed' if st else 'started'} {time.strftime('%H:%M:%S')})")
         t0 = time.time()
         try:
-            run_compare(s, r.get('methods', methods), seeds=seeds, tune=True, grid=grid, out=folder, resume=st is not None,
-                        force=st is None, log=log)
+            try: run_compare(s, r.get('methods', methods), seeds=r.get('seeds', seeds), tune=True, grid=grid, out=folder,
+                             resume=st is not None, force=st is None, log=log)
+            finally: _seeds_ran(folder)
             res[name] = 'done'
         except RunFailed as e: res[name] = 'failed'; log(f"=== {name}: failed runs, see {folder}: {e}")
         except UsageError as e:
@@ -74,12 +82,13 @@ def run_study(regimes:list, # dicts of `Settings` fields to change per regime (a
 
 # %% ../nbs/17_study.ipynb #867fa666
 _FM = dict(dataset='fashion_mnist', classes='transfer')
-REGIMES = ([dict(n_per_class=n) for n in (5, 10, 30, 100)] + [dict(_FM, n_per_class=n) for n in (5, 10, 30)] +  # few images
-           [dict(n_per_class=100, label_noise=p) for p in (0.2, 0.4)] +                                            # wrong labels
-           [dict(n_per_class=100, imbalance=r) for r in (10, 50)] +                                                # long tails
-           [dict(_FM, n_per_class=100), dict(methods='probe,ce,lacvit,simclr,npair')] +                            # more images
-           [dict(label_noise=p) for p in (0.2, 0.4)] + [dict(_FM, n_per_class=100, label_noise=p) for p in (0.2, 0.4)] +
-           [dict(_FM, n_per_class=100, imbalance=r) for r in (10, 50)])
+REGIMES = ([dict(n_per_class=n) for n in (5, 10, 30)] + [dict(_FM, n_per_class=n) for n in (5, 10)] +          # few images: 5 seeds
+           [dict(n_per_class=100, seeds=3)] + [dict(_FM, n_per_class=30)] +
+           [dict(n_per_class=100, seeds=3, **o) for o in (dict(label_noise=0.2), dict(imbalance=10),         # at 100 per class: 3 seeds
+                                                          dict(label_noise=0.4), dict(imbalance=50))] +
+           [dict(_FM, n_per_class=100, seeds=3), dict(methods='probe,ce,lacvit,simclr,npair', seeds=3)] +     # more images
+           [dict(label_noise=p, seeds=3) for p in (0.2, 0.4)] +
+           [dict(_FM, n_per_class=100, seeds=3, **o) for o in (dict(label_noise=0.2), dict(imbalance=10), dict(label_noise=0.4), dict(imbalance=50))])
 
 
 # %% ../nbs/17_study.ipynb #ae38c7b1
@@ -109,6 +118,7 @@ def study_table(out:str|Path, # the study's folder (one report per regime)
                        isotropy_norm=float(np.mean([r['isotropy_norm'] for r in runs if r['method'] == m and not r['failed']])),
                        flipped=float(np.mean([r['flipped']['pool'] for r in runs if r['method'] == m and r.get('flipped')] or [0.])),
                        n_train=int(np.mean([r['n_train'] for r in runs if r['method'] == m])),
+                       n_valid=int(np.mean([r['n_valid'] for r in runs if r['method'] == m])), n_classes=len(runs[0]['per_class']),
                        time_min=sum(r['train_time_s'] for r in runs if r['method'] == m) / 60)
             for b in ('ce', 'probe'):
                 common = sorted(set(v) & set(by.get(b, {})))
