@@ -17,6 +17,7 @@ from fastai.callback.core import Callback, CancelBatchException, CancelStepExcep
 from fastai.learner import Learner, Metric
 from safetensors import safe_open, SafetensorError
 from safetensors.torch import save_file
+from .runfolder import write_atomic
 from .losses import LaCViTLoss, NPairLoss, MultiViewLoss, NPairViewLoss
 from .models import model_input_size
 from .augment import ViewAugment, Renormalizer, find_normalize, make_views, default_views
@@ -176,12 +177,8 @@ def write_checkpoint(fname:str|Path, # the safetensors file to write (atomically
                      meta:dict, # JSON-able values
                     ):
     "Write `tensors` and `meta` as one safetensors file whose JSON header holds `meta`"
-    fname = Path(fname)
-    fname.parent.mkdir(parents=True, exist_ok=True)
-    tmp = fname.with_name(fname.name + f'.{os.getpid()}.tmp')
-    save_file({k: v.detach().cpu().contiguous().clone() for k, v in tensors.items()}, str(tmp),
-              metadata={'format': CHECKPOINT_FORMAT, 'lacvit': json.dumps(meta)})
-    os.replace(tmp, fname)
+    tensors = {k: v.detach().cpu().contiguous().clone() for k, v in tensors.items()}
+    write_atomic(fname, lambda p: save_file(tensors, str(p), metadata={'format': CHECKPOINT_FORMAT, 'lacvit': json.dumps(meta)}))
 
 def read_checkpoint(fname:str|Path, # a file written by `write_checkpoint`
                    ) -> tuple[dict, dict]:

@@ -1,4 +1,4 @@
-"""What the `lacvit` command runs: one method on one seed (`run_method`), with the frozen-encoder probe as the baseline every fine-tuning must beat; a fair search of each method's settings on the validation split (`tune_method`); and the report folders of `lacvit train` and `lacvit compare`, which are claimed by one run at a time, resumable, and never present a failed run as a result.
+"""What the `lacvit` command runs: one method on one seed (`run_method`), with the frozen-encoder probe as the baseline every fine-tuning must beat; a fair search of each method's settings on the validation split (`tune_method`); and `lacvit train` and `lacvit compare`, which write their report folders (`lacvit.runfolder`) and tables (`lacvit.tables`), resume, and never present a failed run as a result.
 
 Docs: https://lacvit.github.io/lacvit/experiment.html.md"""
 
@@ -6,32 +6,28 @@ Docs: https://lacvit.github.io/lacvit/experiment.html.md"""
 
 # %% ../nbs/13_experiment.ipynb #3937654c
 from __future__ import annotations
-import contextlib, fcntl, json, math, os, re, shutil, time, warnings
+import json, time
 from dataclasses import asdict, replace, fields
 from pathlib import Path
 import numpy as np
 import torch
-import matplotlib
-import matplotlib.pyplot as plt
-from fastcore.basics import store_attr
 from fastai.torch_core import set_seed
 from fastai.callback.core import Callback
 from fastai.callback.progress import ProgressCallback
-from safetensors.torch import save_file
 from .options import Settings, UsageError, check_settings, check_compare, parse_methods, flag, METHODS
 from .models import create_encoder, _check_name
 from .augment import ViewAugment
 from .datasets import get_dls, find_dataset, DATASET_VIEWS
 from .learner import lacvit_learner, adamw, sgd_momentum
-from .evaluation import (evaluate, get_embeddings, knn_accuracy, mean_cosine_similarity, partition_isotropy,
-                               compare_methods, to_markdown)
+from .evaluation import evaluate, get_embeddings, knn_accuracy, mean_cosine_similarity, partition_isotropy
+from .runfolder import claim_folder, command_processes
+from .tables import NAMES, results_table, compare_table, tuning_report
 from .pretrain import TRANSFER_CLASSES, PRETRAIN_CLASSES
-from .distributed import launcher_ctx, is_main_process, any_process
+from .distributed import launcher_ctx, is_main_process
 
 # %% auto #0
-__all__ = ['NAMES', 'RunFailed', 'resolve_classes', 'check_size', 'make_dls', 'StepCounter', 'failure_reasons', 'run_method',
-           'tune_grid', 'tune_method', 'write_atomic', 'RunFolder', 'FolderReader', 'command_processes', 'claim_folder',
-           'verdicts', 'results_table', 'run_train', 'compare_table', 'tuning_report', 'run_compare']
+__all__ = ['RunFailed', 'resolve_classes', 'check_size', 'make_dls', 'StepCounter', 'failure_reasons', 'run_method', 'tune_grid',
+           'tune_method', 'run_train', 'run_compare']
 
 # %% ../nbs/13_experiment.ipynb #d390d692
 class RunFailed(RuntimeError):
@@ -122,8 +118,8 @@ def run_method(method:str, # 'probe', 'ce', 'lacvit', 'simclr' or 'npair'
     if method not in METHODS: raise UsageError(f"Unknown method {method!r}: choose from {', '.join(METHODS)}")
     size = check_size(s.arch, s.size)
     set_seed(s.seed, reproducible=True)
-    enc = create_encoder(s.arch, pretrained=s.pretrained, checkpoint=s.checkpoint,
-                         **({} if s.size is None or s.checkpoint is not None else dict(img_size=size)))
+    enc = create_encoder(s.arch, pretrained=s.pretrained, weights=s.weights,
+                         **({} if s.size is None or s.weights is not None else dict(img_size=size)))
     dls = make_dls(s, size)
     learn = lacvit_learner(dls, enc, opt_func=adamw if s.opt == 'adamw' else sgd_momentum)
     learn.remove_cb(ProgressCallback)
@@ -137,11 +133,11 @@ def run_method(method:str, # 'probe', 'ce', 'lacvit', 'simclr' or 'npair'
             if method == 'probe': learn.fit_head('linear')
             elif method == 'ce':
                 learn.fit_ce(s.epochs, lr=s.encoder_lr, wd=s.encoder_wd, sched=s.sched, aug=_views(s, size, dls, 1, False),
-                             checkpoint=ck and ck/'ce.safetensors', resume=exists('ce.safetensors'))
+                             resume_dir=ck, resume=exists('ce.safetensors'))
             else:
                 learn.fit_lacvit(s.epochs, method=method, lr=s.encoder_lr, wd=s.encoder_wd, tau=s.tau, sched=s.sched,
                                  aug=_views(s, size, dls, 2, True), head=s.head, head_epochs=s.head_epochs,
-                                 head_lr=s.head_lr, checkpoint=ck, resume=exists('contrastive.safetensors'))
+                                 head_lr=s.head_lr, resume_dir=ck, resume=exists('contrastive.safetensors'))
     except RuntimeError as e:
         if 'the run is diverging' in str(e): raise RunFailed(f"{method} diverged: {str(e).splitlines()[-1].strip()}") from None
         raise
@@ -200,175 +196,7 @@ def tune_method(method:str, # the method to tune
     best = max(ok, key=lambda t: (t['valid_acc'], -t['valid_loss']))
     return dict(method=method, trials=trials, selected=best['change'], settings=asdict(replace(s, **best['change'])))
 
-# %% ../nbs/13_experiment.ipynb #0577b1e8
-def write_atomic(fn:str|Path, # the file to write
-                 data:str|bytes, # its whole content
-                ):
-    "Write `data` to `fn` beside it first, then rename it into place: a reader never sees half a file"
-    fn = Path(fn)
-    fn.parent.mkdir(parents=True, exist_ok=True)
-    tmp = fn.with_name(f'.{fn.name}.{os.getpid()}.tmp')
-    (tmp.write_bytes if isinstance(data, bytes) else tmp.write_text)(data)
-    os.replace(tmp, fn)
-
-class RunFolder:
-    "The report folder of one command: claimed by one process at a time, files written atomically, finished runs kept for `--resume`"
-    _REPORT = ('run.json', 'metrics.json', 'summary.md', 'results', 'checkpoints', 'tuning.json', 'embeddings')
-    def __init__(self, path:str|Path, # the folder
-                 meta:dict, # what is run (command, settings, methods, ...): saved as run.json
-                 force:bool=False, # take an existing, non-empty folder (its old report is removed)
-                 resume:bool=False, # continue the run in the folder (its run.json must exist)
-                ):
-        self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
-        self._lock = open(self.path/'.lock', 'a+')
-        try: fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._lock.seek(0); who = self._lock.read().strip()
-            self._lock.close()
-            raise UsageError(f"{self.path} is being written by another lacvit run ({who or 'pid unknown'}): wait for it "
-                             "to finish, or choose another --out") from None
-        self._lock.seek(0); self._lock.truncate(); self._lock.write(f"pid {os.getpid()}"); self._lock.flush()
-        others = [p for p in self.path.iterdir() if p.name != '.lock']
-        if resume:
-            if not (self.path/'run.json').exists():
-                self.release(); raise UsageError(f"--resume: {self.path} holds no interrupted lacvit run (no run.json)")
-        elif others and not force:
-            self.release(); raise UsageError(f"Output folder {self.path} exists and is not empty: choose another --out, "
-                                             "pass --force to replace its report, or --resume to continue the run in it")
-        elif others:
-            for p in others:
-                if p.name in self._REPORT or p.suffix in ('.png', '.safetensors', '.pkl'): shutil.rmtree(p) if p.is_dir() else p.unlink()
-        if not resume: write_atomic(self.path/'run.json', json.dumps(dict(meta, status='running'), indent=1))
-        self.meta = json.loads((self.path/'run.json').read_text())
-
-    def result(self, key:str, # the run's name, e.g. 'lacvit-seed0'
-              ) -> dict|None:
-        "The saved metrics of a finished run, or None"
-        fn = self.path/'results'/f'{key}.json'
-        return json.loads(fn.read_text()) if fn.exists() else None
-    def save_result(self, key:str, # the run's name
-                    m:dict, # its metrics
-                   ):
-        "Save a finished run's metrics"
-        write_atomic(self.path/'results'/f'{key}.json', json.dumps(m, indent=1))
-    def write(self, name:str, # a file of the report, e.g. 'summary.md'
-              data:str, # its whole content
-             ):
-        "Write a report file atomically"
-        write_atomic(self.path/name, data)
-    def ckpt(self, key:str, # the run's name
-            ) -> Path:
-        "The checkpoint folder of a run"
-        return self.path/'checkpoints'/key
-    def finish(self, status:str, # 'done' or 'failed'
-              ):
-        "Record how the command ended and release the folder"
-        write_atomic(self.path/'run.json', json.dumps(dict(self.meta, status=status), indent=1))
-        self.release()
-    def release(self):
-        "Release the folder's lock"
-        if not self._lock.closed: self._lock.close()
-
-# %% ../nbs/13_experiment.ipynb #1fc5aa5d
-class FolderReader:
-    "What the other processes of a launched command see of the main process's `RunFolder`: they read, never write"
-    def __init__(self, path:str|Path, # the folder the main process claimed
-                ): self.path = Path(path)
-    result, ckpt = RunFolder.result, RunFolder.ckpt
-    def save_result(self, key:str, # the run's name
-                    m:dict, # its metrics
-                   ):
-        "Nothing: the main process saves the results"
-    def write(self, name:str, # a file of the report
-              data:str, # its content
-             ):
-        "Nothing: the main process writes the report"
-    def finish(self, status:str, # 'done' or 'failed'
-              ):
-        "Nothing: the main process records how the command ended"
-    def release(self):
-        "Nothing: only the main process holds the folder's lock"
-
-@contextlib.contextmanager
-def command_processes():
-    "Under a launcher, the process group for the whole command (Accelerate's, as fastai's `distrib_ctx` makes it); else nothing"
-    if int(os.environ.get('WORLD_SIZE', 1)) > 1:
-        from accelerate import PartialState
-        PartialState(cpu=not torch.cuda.is_available())
-    yield
-
-def claim_folder(out:str|Path, # the report folder
-                 meta:dict, # what is run
-                 force:bool=False, # replace the report in an existing folder
-                 resume:bool=False, # continue the run in the folder
-                ):
-    "The main process claims `out` (`RunFolder`); the others get a `FolderReader`; all raise if the claim failed"
-    folder, err = None, None
-    if is_main_process():
-        try: folder = RunFolder(out, meta, force=force, resume=resume)
-        except UsageError as e: err = e
-    if any_process(err is not None): raise err or UsageError(f"{out}: the main process could not claim the report folder")
-    return folder if folder is not None else FolderReader(out)
-
 # %% ../nbs/13_experiment.ipynb #d0e8af20
-NAMES = dict(probe='probe', ce='CE', lacvit='LaCViT', simclr='SimCLR', npair='N-pair')
-
-def _fmt(v, d=4): return '' if v is None else (f'{v:.{d}f}' if isinstance(v, float) else str(v))
-
-def verdicts(rows:list, # metrics of one seed's runs (one per method)
-            ) -> dict:
-    "For each fine-tuning method: how its test top-1 compares with the frozen-encoder probe's"
-    probe = next((r for r in rows if r['method'] == 'probe' and not r['failed']), None)
-    out = {}
-    for r in rows:
-        if r['method'] == 'probe': continue
-        if r['failed']: out[r['method']] = 'FAILED: ' + '; '.join(r['failed'])
-        elif probe is None: out[r['method']] = ''
-        else:
-            d = r['top1'] - probe['top1']
-            out[r['method']] = (f"beats the probe by {d:+.4f}" if d > 0 else
-                                f"FAILED: {d:+.4f} against the frozen-encoder probe (fine-tuning made the encoder no better)")
-    return out
-
-def results_table(rows:list, # metrics of one seed's runs
-                 ) -> str:
-    "The markdown table of `lacvit train`"
-    v = verdicts(rows)
-    cols = ['method', 'test top-1'] + (['top-5'] if any('top5' in r for r in rows) else []) + \
-           ['valid', 'kNN', 'mean cos', 'I(W), unit rows', 'loss first -> last', 'time (s)', 'against the probe']
-    lines = ['| ' + ' | '.join(cols) + ' |', '|' + '---|' * len(cols)]
-    for r in rows:
-        loss = f"{r['loss_first']:.3f} -> {r['loss_last']:.3f}" if r.get('loss_first') is not None else ''
-        cells = [NAMES[r['method']], _fmt(r.get('top1'))] + ([_fmt(r.get('top5'))] if 'top5' in cols[2] else []) + \
-                [_fmt(r.get('valid_acc')), _fmt(r.get('knn')), _fmt(r.get('mean_cos'), 3), _fmt(r.get('isotropy_norm'), 3),
-                 loss, _fmt(r.get('train_time_s'), 1), v.get(r['method'], '')]
-        lines.append('| ' + ' | '.join(cells) + ' |')
-    return '\n'.join(lines)
-
-def _save_curves(learn, fn):
-    if not getattr(learn, 'stages', None) or not is_main_process(): return
-    fig = learn.plot_stages()
-    tmp = Path(fn).with_name('.' + Path(fn).name)
-    fig.savefig(tmp, dpi=80, bbox_inches='tight', format='png'); plt.close(fig)
-    os.replace(tmp, fn)
-
-def _save_weights(learn, fn, m):
-    if not is_main_process(): return
-    meta = {'lacvit': json.dumps(dict(method=m['method'], seed=m['seed'], settings=m['settings'], top1=m.get('top1')))}
-    tmp = Path(fn).with_name('.' + Path(fn).name)
-    save_file({k: v.detach().cpu().contiguous() for k, v in learn.model.state_dict().items()}, str(tmp), metadata=meta)
-    os.replace(tmp, fn)
-
-def _save_embeddings(learn, fn, n=1000):
-    "The pooled features and labels of the first `n` test images (float16), for pictures of the embedding space"
-    if not is_main_process(): return
-    f, y = get_embeddings(learn.model, learn.dls.test)
-    Path(fn).parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(fn).with_name('.' + Path(fn).name)
-    save_file({'features': f[:n].half().contiguous(), 'labels': y[:n].contiguous()}, str(tmp))
-    os.replace(tmp, fn)
-
 def _run_or_resume(folder, key, method, s, log, score_test=True, keep=None):
     r = folder.result(key)
     if r is not None: log(f"== {key}: finished earlier, read from {folder.path/'results'}"); return r
@@ -377,7 +205,7 @@ def _run_or_resume(folder, key, method, s, log, score_test=True, keep=None):
     learn, r = run_method(method, s, ck, resume=ck.exists(), score_test=score_test, log=log)
     if keep: keep(learn, r)
     folder.save_result(key, r)
-    if is_main_process(): shutil.rmtree(ck, ignore_errors=True)
+    folder.remove_checkpoint(key)
     return r
 
 def run_train(s:Settings, # the run's settings
@@ -397,7 +225,7 @@ def _train(s, methods, out, force, resume, log):
     folder = claim_folder(out, dict(command='train', settings=asdict(s), methods=methods), force=force, resume=resume)
     try:
         def keep(learn, r):
-            _save_curves(learn, out/f"{r['method']}_loss.png"); _save_weights(learn, out/f"{r['method']}.safetensors", r)
+            folder.save_curves(learn, f"{r['method']}_loss.png"); folder.save_weights(learn, f"{r['method']}.safetensors", r)
         rows = [_run_or_resume(folder, f'{m}-seed{s.seed}', m, s, log, keep=keep) for m in methods]
         failed = {r['method']: r['failed'] for r in rows if r['failed']}
         table = results_table(rows)
@@ -412,39 +240,6 @@ def _train(s, methods, out, force, resume, log):
     return rows
 
 # %% ../nbs/13_experiment.ipynb #d8621d68
-def _cell(v, d=4): return '' if v is None or (isinstance(v, float) and math.isnan(v)) else f'{v:.{d}f}'
-
-def compare_table(rows:list, # metrics of every run
-                  methods:list, # in report order
-                  key:str='top1', # the metric
-                  test:str='ttest', # paired test: 'ttest' or 'wilcoxon'
-                 ) -> str:
-    "Mean ± std over seeds of `key` per method, with the paired difference and p-value against CE and against the probe"
-    res = {NAMES[m]: [r[key] for r in sorted((r for r in rows if r['method'] == m), key=lambda r: r['seed'])] for m in methods}
-    base = {b: compare_methods(res, baseline=NAMES[b], test=test, verbose=False) for b in ('ce', 'probe') if b in methods}
-    cols = ['method', f'{key} (mean ± std)', 'n'] + [f'Δ vs {NAMES[b]}' for b in base] + [f'p vs {NAMES[b]}' for b in base]
-    lines = ['| ' + ' | '.join(cols) + ' |', '|---|---:|---:|' + '---:|' * (2 * len(base))]
-    for m in methods:
-        a = np.array(res[NAMES[m]])
-        cells = [NAMES[m], f"{a.mean():.4f} ± {a.std(ddof=1) if len(a) > 1 else float('nan'):.4f}", str(len(a))]
-        cells += ['' if m == b else f"{base[b].loc[NAMES[m], 'diff']:+.4f}" for b in base]
-        cells += ['' if m == b else _cell(base[b].loc[NAMES[m], 'p'], 3) for b in base]
-        lines.append('| ' + ' | '.join(cells) + ' |')
-    return '\n'.join(lines)
-
-def tuning_report(tuning:dict, # method -> result of `tune_method`
-                 ) -> str:
-    "Markdown: every method's grid, the validation score of each trial, and the selection"
-    parts = []
-    for m, t in tuning.items():
-        lines = [f"**{NAMES[m]}** ({len(t['trials'])} trials): selected {t['selected'] or 'its only setting'}", '',
-                 '| trial | validation accuracy | validation loss |', '|---|---:|---:|']
-        for o in t['trials']:
-            lines.append(f"| {o['change'] or '-'} | {_cell(o['valid_acc'])} | {_cell(o['valid_loss'])}"
-                         f"{' (failed: ' + o['failed'][0] + ')' if o['failed'] else ''} |")
-        parts.append('\n'.join(lines))
-    return '\n\n'.join(parts)
-
 def run_compare(s:Settings, # settings of every run (its seed is the first seed and the tuning seed)
                 methods:list|str='probe,ce,lacvit', # methods, in report order
                 seeds:int=5, # seeds per method: s.seed, s.seed+1, ...
@@ -478,8 +273,8 @@ def _compare(s, methods, seeds, tune, test, out, force, resume, log):
         rows = []
         for seed in range(s.seed, s.seed + seeds):
             for m in methods:
-                keep = (lambda learn, r: (_save_curves(learn, out/f"{r['method']}_loss.png"),
-                                          _save_embeddings(learn, out/'embeddings'/f"{r['method']}.safetensors"))) if seed == s.seed else None
+                keep = (lambda learn, r: (folder.save_curves(learn, f"{r['method']}_loss.png"),
+                                          folder.save_embeddings(learn, f"embeddings/{r['method']}.safetensors"))) if seed == s.seed else None
                 rows.append(_run_or_resume(folder, f'{m}-seed{seed}', m, replace(chosen[m], seed=seed), log, keep=keep))
         failed = [f"{NAMES[r['method']]} seed {r['seed']}: {', '.join(r['failed'])}" for r in rows if r['failed']]
         parts = [f"### {k}\n\n{compare_table(rows, methods, k, test)}" for k in ('top1', 'knn', 'mean_cos', 'isotropy_norm')]

@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 from fastai.optimizer import Adam
 from safetensors.torch import save_file
+from .runfolder import write_atomic
 from .datasets import fashion_mnist, FASHION_CLASSES
 from .augment import ViewAugment
 from .models import MICRO_WEIGHTS
@@ -38,6 +39,6 @@ def pretrain_micro_vit(out:str|Path=MICRO_WEIGHTS, # where to write the encoder'
     learn = lacvit_learner(dls, 'vit_micro_patch4_32', pretrained=False, opt_func=Adam)
     aug = ViewAugment(32, n_views=1, scale=(0.35, 1.), jitter_p=0., gray_p=0.)
     learn.fit_ce(epochs, lr=lr, wd=0.05, sched='one_cycle', aug=aug, refit_head=False)
-    out = Path(out); out.parent.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.detach().contiguous() for k,v in learn.model.encoder.state_dict().items()}, str(out))
+    sd = {k: v.detach().contiguous() for k,v in learn.model.encoder.state_dict().items()}
+    write_atomic(out, lambda p: save_file(sd, str(p)))
     return learn
