@@ -166,7 +166,8 @@ class LoadImage(ItemTransform):
         if im.size != self.size[::-1]: im = im.resize(self.size[::-1], Image.BILINEAR)
         return TensorImage(image2tensor(im))
 
-    def source_size(self, w:int, h:int, # the original's width and height
+    def source_size(self, w:int, # the original's width
+                    h:int, # the original's height
                    ) -> tuple: # (width, height)
         "The size of the training source of a `w` x `h` original: the original, shrunk (aspect kept) to at most (source_scale * size)^2 pixels"
         f = min(1., self.source_scale * max(self.size) / math.sqrt(w * h))
