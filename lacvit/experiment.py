@@ -68,7 +68,7 @@ def make_dls(s:Settings, # the run's settings
             ):
     "The DataLoaders of a run: its data options, a batch size that fits the training set (`default_bs` when `s.bs` is None)"
     dls = get_dls(s.dataset, path=s.path, size=size, bs=s.bs or 128, seed=s.seed, classes=resolve_classes(s.classes, s.dataset),
-                  n_per_class=s.n_per_class, imbalance=s.imbalance, label_noise=s.label_noise, num_workers=s.num_workers or 0)
+                  n_per_class=s.n_per_class, imbalance=s.imbalance, label_noise=s.label_noise, num_workers=s.num_workers)
     n = len(dls.train_ds)
     if s.bs is not None and s.bs > n:
         raise UsageError(f"--bs {s.bs} is larger than the training set ({n} images): use --bs {default_bs(n)} or less")
@@ -115,6 +115,8 @@ def failure_reasons(m:dict, # metrics of a run
                    f"{chance:.4f}): the run did not learn")
     return out
 
+
+# %% ../nbs/13_experiment.ipynb #51e752b1
 def _views(s, size, dls, n_views, colour):
     if s.aug == 'auto': return None
     return ViewAugment.from_preset(s.aug, size, n_views, flip=(getattr(dls, 'views', None) or {}).get('flip', True), colour=colour)
