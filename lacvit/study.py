@@ -83,8 +83,10 @@ def run_study(regimes:list, # dicts of `Settings` fields to change per regime (a
 # %% ../nbs/17_study.ipynb #867fa666
 _FM = dict(dataset='fashion_mnist', classes='transfer')
 REGIMES = ([dict(n_per_class=n) for n in (5, 10, 30)] + [dict(_FM, n_per_class=n) for n in (5, 10)] +          # few images: 5 seeds
-           [dict(n_per_class=100, seeds=3, **o) for o in (dict(), dict(label_noise=0.4), dict(imbalance=50),  # 100 per class: 3 seeds
-                                                          dict(label_noise=0.2), dict(imbalance=10))] +
+           [dict(n_per_class=30, seeds=3, **o) for o in (dict(label_noise=0.4), dict(imbalance=10))] +          # noise, imbalance
+           [dict(n_per_class=100, seeds=3)] +
+           [dict(n_per_class=30, seeds=3, **o) for o in (dict(label_noise=0.2), dict(imbalance=50))] +
+           [dict(n_per_class=100, seeds=3, **o) for o in (dict(label_noise=0.4), dict(imbalance=50), dict(label_noise=0.2), dict(imbalance=10))] +
            [dict(_FM, n_per_class=30), dict(_FM, n_per_class=100, seeds=3), dict(methods='probe,ce,lacvit,simclr,npair', seeds=3)] +
            [dict(label_noise=p, seeds=3) for p in (0.2, 0.4)] +
            [dict(_FM, n_per_class=100, seeds=3, **o) for o in (dict(label_noise=0.4), dict(imbalance=50), dict(label_noise=0.2), dict(imbalance=10))])
