@@ -6,7 +6,7 @@ Docs: https://lacvit.github.io/lacvit/experiment.html.md"""
 
 # %% ../nbs/13_experiment.ipynb #3937654c
 from __future__ import annotations
-import json, time
+import functools, json, time
 from dataclasses import asdict, replace, fields
 from pathlib import Path
 import numpy as np
@@ -45,10 +45,11 @@ def resolve_classes(spec:str|None, # comma-separated class names, or 'transfer'/
         return list(TRANSFER_CLASSES if spec == 'transfer' else PRETRAIN_CLASSES)
     return [c.strip() for c in spec.split(',') if c.strip()]
 
+@functools.lru_cache(maxsize=32)
 def check_size(arch:str, # timm architecture
                size:int|None, # the image size asked for (None: the architecture's own)
               ) -> int:
-    "The image size to train at: `size` if the architecture can take it, else a `UsageError` (checked on a weightless copy)"
+    "The image size to train at: `size` if the architecture can take it, else a `UsageError` (checked once, on a weightless copy)"
     import timm
     try:
         _check_name(arch)                                  # an unknown name gets the names it is close to
@@ -65,7 +66,7 @@ def make_dls(s:Settings, # the run's settings
             ):
     "The DataLoaders of a run, with the checks the command needs (the batch is not larger than the training set)"
     dls = get_dls(s.dataset, path=s.path, size=size, bs=s.bs, seed=s.seed, classes=resolve_classes(s.classes, s.dataset),
-                  n_per_class=s.n_per_class, num_workers=s.num_workers or 0)
+                  n_per_class=s.n_per_class, num_workers=s.num_workers)
     n = len(dls.train_ds)
     if s.bs > n: raise UsageError(f"--bs {s.bs} is larger than the training set ({n} images): use --bs {max(1, n//4)} or less")
     return dls
@@ -121,8 +122,8 @@ def run_method(method:str, # 'probe', 'ce', 'lacvit', 'simclr' or 'npair'
     if method not in METHODS: raise UsageError(f"Unknown method {method!r}: choose from {', '.join(METHODS)}")
     size = check_size(s.arch, s.size)
     set_seed(s.seed, reproducible=True)
-    enc = create_encoder(s.arch, pretrained=s.pretrained, checkpoint=s.checkpoint,
-                         **({} if s.size is None or s.checkpoint is not None else dict(img_size=size)))
+    enc = create_encoder(s.arch, pretrained=s.pretrained, weights=s.weights,
+                         **({} if s.size is None or s.weights is not None else dict(img_size=size)))
     dls = make_dls(s, size)
     learn = lacvit_learner(dls, enc, opt_func=adamw if s.opt == 'adamw' else sgd_momentum)
     learn.remove_cb(ProgressCallback); learn.add_cbs(([EpochTable()] if log else []) + list(cbs or []))
@@ -136,11 +137,11 @@ def run_method(method:str, # 'probe', 'ce', 'lacvit', 'simclr' or 'npair'
             if method == 'probe': learn.fit_head('linear')
             elif method == 'ce':
                 learn.fit_ce(s.epochs, lr=s.encoder_lr, wd=s.encoder_wd, sched=s.sched, aug=_views(s, size, dls, 1, False),
-                             checkpoint=ck and ck/'ce.safetensors', resume=exists('ce.safetensors'))
+                             resume_dir=ck, resume=exists('ce.safetensors'))
             else:
                 learn.fit_lacvit(s.epochs, method=method, lr=s.encoder_lr, wd=s.encoder_wd, tau=s.tau, sched=s.sched,
                                  aug=_views(s, size, dls, 2, True), head=s.head, head_epochs=s.head_epochs,
-                                 head_lr=s.head_lr, checkpoint=ck, resume=exists('contrastive.safetensors'))
+                                 head_lr=s.head_lr, resume_dir=ck, resume=exists('contrastive.safetensors'))
     except RuntimeError as e:
         if 'the run is diverging' in str(e): raise RunFailed(f"{method} diverged: {str(e).splitlines()[-1].strip()}") from None
         raise

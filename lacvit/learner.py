@@ -26,6 +26,8 @@ import fastai.callback.schedule # fit_one_cycle, fit_flat_cos
 from .models import create_encoder, encoder_config, LaCViTModel, lacvit_splitter, model_input_size
 from .augment import find_normalize, Renormalizer, ViewAugment
 from .data import TensorLoader
+from .distributed import GlobalBatches
+from .options import check_keywords, check_number, check_batch, WEIGHTS_NOT_CHECKPOINT, RESUME_DIR_NOT_CHECKPOINT
 from .evaluation import encode
 from .linear import fit_linear_head, WD_GRID
 from .callback import (ContrastiveCallback, CONTRASTIVE_METHODS, HeadCallback, AugmentCallback, ResumeCheckpoint,
@@ -88,10 +90,11 @@ def check_input_size(dls:DataLoaders, # the data
                          "dynamic_img_size=True).") from None
     finally: enc.train()
 
+@check_keywords(Learner, checkpoint=WEIGHTS_NOT_CHECKPOINT)
 def lacvit_learner(dls:DataLoaders, # image DataLoaders (e.g. from `lacvit.datasets.get_dls`), float images in [0,1]
                    arch:str|nn.Module, # a timm model name, an encoder, or a `LaCViTModel`
                    pretrained:bool=True, # load the architecture's pretrained weights
-                   checkpoint:str|Path|None=None, # or load the encoder from this local file
+                   weights:str|Path|None=None, # or start the encoder from the weights in this local file
                    pool:str|None=None, # 'token' or 'avg'; default: the family's (see `create_encoder`)
                    proj_dim:int=128, # output size of the projection head
                    n_classes:int|None=None, # default: `dls.c`
@@ -106,13 +109,17 @@ def lacvit_learner(dls:DataLoaders, # image DataLoaders (e.g. from `lacvit.datas
     if n_classes is None: raise ValueError("Can't tell the number of classes from `dls`: pass `n_classes`")
     if isinstance(arch, LaCViTModel): model = arch
     else:
-        enc = arch if isinstance(arch, nn.Module) else create_encoder(arch, pretrained=pretrained, checkpoint=checkpoint, pool=pool)
+        enc = arch if isinstance(arch, nn.Module) else create_encoder(arch, pretrained=pretrained, weights=weights, pool=pool)
         model = LaCViTModel(enc, n_classes, proj_dim=proj_dim)
+    n, bs = len(dls.train_ds), dls.train.bs
+    if dls.train.drop_last and n < bs:
+        raise ValueError(f"The training set has {n} images, fewer than one batch of {bs}, and fastai drops the last incomplete "
+                         f"training batch, so nothing would train: use a batch size of {n} or less (`bs=` of the DataLoaders)")
     if normalize: add_normalize(dls, encoder_config(model.encoder))
     check_input_size(dls, model)
     learn = Learner(dls, model, loss_func=ifnone(loss_func, CrossEntropyLossFlat()), opt_func=opt_func,
                     splitter=lacvit_splitter, metrics=ifnone(metrics, default_metrics(n_classes)), **kwargs)
-    learn.add_cb(NonFiniteGuard())
+    learn.add_cb(NonFiniteGuard()); learn.add_cb(GlobalBatches())
     return learn
 
 # %% ../nbs/07_learner.ipynb #d1435590
@@ -137,13 +144,7 @@ def fit_cos(self:Learner, n_epoch:int, # epochs
 # %% ../nbs/07_learner.ipynb #7fe56005
 SCHEDULES = dict(one_cycle='fit_one_cycle', flat_cos='fit_flat_cos', cos='fit_cos')
 
-def _check_number(name, v, lo=0., strict=True, integer=False, none_ok=True):
-    if v is None and none_ok: return
-    ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and math.isfinite(v)
-    if ok and integer: ok = float(v).is_integer()
-    if ok: ok = v > lo if strict else v >= lo
-    if not ok: raise ValueError(f"{name} must be {'an integer' if integer else 'a finite number'} "
-                                f"{'>' if strict else '>='} {lo:g}, got {v!r}")
+def _check_number(name, v, none_ok=True, **kw): return check_number(name, v, none_ok=none_ok, **kw)
 
 def _check_lr(lr):
     for v in ([lr.start, lr.stop] if isinstance(lr, slice) else [lr]): _check_number('lr', v)
@@ -183,10 +184,11 @@ def _frozen(module):
     finally:
         for p, f in zip(module.parameters(), flags): p.requires_grad_(f)
 
-def _checkpoint(fname, fit, resume): return [ResumeCheckpoint(fname, fit, resume=resume)] if fname is not None else []
+def _checkpoint(folder, stage, fit, resume): return [ResumeCheckpoint(Path(folder)/f'{stage}.safetensors', fit, resume=resume)] if folder is not None else []
 
 # %% ../nbs/07_learner.ipynb #edda1313
 @patch
+@check_keywords(checkpoint=RESUME_DIR_NOT_CHECKPOINT)
 def fit_contrastive(self:Learner,
                     epochs:int=15, # epochs of contrastive training
                     lr:float|slice=4e-3, # peak learning rate
@@ -199,8 +201,8 @@ def fit_contrastive(self:Learner,
                     sched:str='one_cycle', # 'one_cycle', 'flat_cos' or 'cos'
                     opt_func=None, # optimiser of this stage (default: the learner's)
                     chunk_size:int|None=None, # gradient caching: the encoder sees chunks of this many views
-                    checkpoint:str|Path|None=None, # save resumable state here after every epoch
-                    resume:bool=False, # continue from `checkpoint`
+                    resume_dir:str|Path|None=None, # folder for resumable state (contrastive.safetensors), saved after every epoch
+                    resume:bool=False, # continue from the state in `resume_dir`
                     cbs=None, # extra callbacks
                    ):
     "Stage 1: train the encoder and the projection head with a contrastive loss on augmented views"
@@ -208,14 +210,17 @@ def fit_contrastive(self:Learner,
     _check_number('epochs', epochs, strict=False, integer=True, none_ok=False); _check_lr(lr)
     _check_number('tau', tau); _check_number('wd', wd, strict=False)
     if method not in CONTRASTIVE_METHODS: raise ValueError(f"Unknown contrastive method {method!r}: choose one of {CONTRASTIVE_METHODS}")
-    if resume and checkpoint is None: raise ValueError("resume=True needs the `checkpoint` file to resume from")
+    if resume and resume_dir is None: raise ValueError("resume=True needs `resume_dir`: the folder of the fit's resumable state")
+    check_batch(method, self.dls.train.bs, 'the batch size')
     self.model.requires_grad_(True)
     self.logger(f"stage 1: {method} contrastive training, {epochs} epochs, lr {lr}, tau {tau}")
     cb = ContrastiveCallback(aug, method=method, tau=tau, base_tau=base_tau, n_views=n_views)
     fit = _fit_id(self, stage='contrastive', method=method, lr=str(lr), tau=tau, n_views=n_views, sched=sched, wd=wd)
-    model.chunk_size = chunk_size
+    model.chunk_size, before = chunk_size, (self.loss_func, self.metrics, self.model.training)
     try:
-        with _frozen(model.head): fit_with(self, sched, epochs, lr, wd, [cb] + _checkpoint(checkpoint, fit, resume) + listify(cbs), opt_func)
+        with _frozen(model.head): fit_with(self, sched, epochs, lr, wd, [cb] + _checkpoint(resume_dir, 'contrastive', fit, resume) + listify(cbs), opt_func)
+    except BaseException: # fastai skips `after_fit` when a fit raises: put back the task's loss, metrics and mode
+        self.loss_func, self.metrics = before[:2]; self.model.train(before[2]); raise
     finally: model.chunk_size = None
     if epochs: _record_stage(self, f'stage 1: {method}')
     return self
@@ -233,6 +238,7 @@ def _features(learn, aug_copies):
     return tr, encode(model, learn.dls.valid, shard=True) if len(learn.dls.valid_ds) else (None, None)
 
 @patch
+@check_keywords(checkpoint=RESUME_DIR_NOT_CHECKPOINT)
 def fit_head(self:Learner,
              head:str='linear', # 'linear' (converged, on cached features), 'sgd' (authors' recipe) or 'finetune' (whole network)
              epochs:int|None=None, # 'sgd' and 'finetune' only: epochs (default 100 and 10)
@@ -241,8 +247,8 @@ def fit_head(self:Learner,
              aug_copies:int=0, # 'linear' and 'sgd': augmented copies of each training image in the cached features
              sched:str='cos', # 'sgd' and 'finetune': 'cos', 'one_cycle' or 'flat_cos'
              opt_func=None, # 'sgd' and 'finetune': optimiser (default: `sgd_momentum` and the learner's)
-             checkpoint:str|Path|None=None, # 'sgd' and 'finetune': save resumable state here after every epoch
-             resume:bool=False, # continue from `checkpoint`
+             resume_dir:str|Path|None=None, # 'sgd' and 'finetune': folder for resumable state (head.safetensors), saved after every epoch
+             resume:bool=False, # continue from the state in `resume_dir`
              cbs=None, # 'sgd' and 'finetune': extra callbacks
             ):
     "Stage 2: drop the projection head and train a task head with cross-entropy"
@@ -259,7 +265,7 @@ def fit_head(self:Learner,
         self.logger(f"stage 2: fine-tuning the whole network, {epochs} epochs, lr {lr}")
         fit = _fit_id(self, stage='head-finetune', lr=str(lr), sched=sched, wd=wd)
         with _frozen(model.projector):
-            fit_with(self, sched, epochs, lr, wd, [AugmentCallback()] + _checkpoint(checkpoint, fit, resume) + listify(cbs), opt_func)
+            fit_with(self, sched, epochs, lr, wd, [AugmentCallback()] + _checkpoint(resume_dir, 'head', fit, resume) + listify(cbs), opt_func)
         if epochs: _record_stage(self, 'stage 2: fine-tuned network')
         return self
     model.encoder.requires_grad_(False); model.projector.requires_grad_(False)
@@ -280,7 +286,7 @@ def fit_head(self:Learner,
                         TensorLoader(fva, yva, bs=1024, device=dev), device=dev)
     images, self.dls = self.dls, feats
     fit = _fit_id(self, stage='head-sgd', lr=str(lr), sched=sched, wd=ifnone(wd, 0.), aug_copies=aug_copies)
-    try: fit_with(self, sched, epochs, lr, ifnone(wd, 0.), [HeadCallback()] + _checkpoint(checkpoint, fit, resume) + listify(cbs),
+    try: fit_with(self, sched, epochs, lr, ifnone(wd, 0.), [HeadCallback()] + _checkpoint(resume_dir, 'head', fit, resume) + listify(cbs),
                   ifnone(opt_func, sgd_momentum))
     finally: self.dls = images
     if epochs: _record_stage(self, 'stage 2: linear head (SGD)')
@@ -288,21 +294,22 @@ def fit_head(self:Learner,
 
 # %% ../nbs/07_learner.ipynb #b4a10603
 @patch
-@delegates(Learner.fit_contrastive, but=['checkpoint', 'resume'])
+@check_keywords(checkpoint=RESUME_DIR_NOT_CHECKPOINT)
+@delegates(Learner.fit_contrastive, but=['resume_dir', 'resume'])
 def fit_lacvit(self:Learner,
                epochs:int=15, # stage 1 epochs (contrastive training of encoder and projection head)
                head:str='linear', # stage 2 head: 'linear', 'sgd' or 'finetune' (see `fit_head`)
                head_epochs:int|None=None, # stage 2 epochs ('sgd', 'finetune')
                head_lr:float|None=None, # stage 2 learning rate ('sgd', 'finetune')
                head_wd=None, # stage 2 weight decay (for 'linear': a value or a grid)
-               checkpoint:str|Path|None=None, # folder for both stages' resumable state
-               resume:bool=False, # continue from the state in `checkpoint`
+               resume_dir:str|Path|None=None, # folder for both stages' resumable state
+               resume:bool=False, # continue from the state in `resume_dir`
                **kwargs):
     "LaCViT: contrastive training (`fit_contrastive`), then a task head (`fit_head`)"
-    ck = None if checkpoint is None else Path(checkpoint)
+    ck = None if resume_dir is None else Path(resume_dir)
     self.stages = []
-    self.fit_contrastive(epochs, checkpoint=ck and ck/'contrastive.safetensors', resume=resume, **kwargs)
-    self.fit_head(head, head_epochs, head_lr, head_wd, checkpoint=ck and ck/'head.safetensors',
+    self.fit_contrastive(epochs, resume_dir=ck, resume=resume, **kwargs)
+    self.fit_head(head, head_epochs, head_lr, head_wd, resume_dir=ck,
                   resume=resume and ck is not None and (ck/'head.safetensors').exists())
     return self
 
@@ -310,6 +317,7 @@ def fit_lacvit(self:Learner,
 HEAD_INITS = ('probe', 'random', 'keep')
 
 @patch
+@check_keywords(checkpoint=RESUME_DIR_NOT_CHECKPOINT)
 def fit_ce(self:Learner,
            epochs:int=15, # epochs of whole-network training
            lr:float|slice=4e-3, # peak learning rate, or `slice(encoder_lr, head_lr)`
@@ -320,15 +328,15 @@ def fit_ce(self:Learner,
            freeze_epochs:int=0, # first train the head alone for this many epochs (as `fine_tune`)
            aug=None, # training `ViewAugment` (default: the data's crop and flip, `default_views`)
            opt_func=None, # optimiser (default: the learner's)
-           checkpoint:str|Path|None=None, # save resumable state of the fine-tuning here after every epoch
-           resume:bool=False, # continue from `checkpoint`
+           resume_dir:str|Path|None=None, # folder for resumable state of the fine-tuning (ce.safetensors), saved after every epoch
+           resume:bool=False, # continue from the state in `resume_dir`
            cbs=None, # extra callbacks
           ):
     "Baseline: fine-tune the whole network with cross-entropy"
     model = _lacvit_model(self)
     _check_number('epochs', epochs, strict=False, integer=True, none_ok=False); _check_lr(lr); _check_number('wd', wd, strict=False)
     if head_init not in HEAD_INITS: raise ValueError(f"Unknown head_init {head_init!r}: choose one of {HEAD_INITS}")
-    if resume and checkpoint is None: raise ValueError("resume=True needs the `checkpoint` file to resume from")
+    if resume and resume_dir is None: raise ValueError("resume=True needs `resume_dir`: the folder of the fit's resumable state")
     self.stages = []
     if head_init == 'probe': self.fit_head('linear')
     elif head_init == 'random': model.reset_head(); self.opt = None
@@ -339,7 +347,7 @@ def fit_ce(self:Learner,
     self.unfreeze()
     self.logger(f"CE fine-tuning of the whole network, {epochs} epochs, lr {lr}")
     fit = _fit_id(self, stage='ce', lr=str(lr), sched=sched, wd=wd, head_init=head_init, freeze_epochs=freeze_epochs)
-    with _frozen(model.projector): fit_with(self, sched, epochs, lr, wd, cbs + _checkpoint(checkpoint, fit, resume), opt_func)
+    with _frozen(model.projector): fit_with(self, sched, epochs, lr, wd, cbs + _checkpoint(resume_dir, 'ce', fit, resume), opt_func)
     if epochs: _record_stage(self, 'CE fine-tuning')
     if refit_head: self.fit_head('linear')
     self.model.requires_grad_(True)
@@ -384,7 +392,7 @@ def plot_stages(self:Learner, figsize=None, # size of the whole figure (default:
         else:
             ax.plot(st['losses'], label='train')
             if st['values']: ax.plot(st['iters'], [v[1] for v in st['values']], marker='o', label='valid')
-            if len(st['metric_names']) > 3 and st['values']:
+            if [n for n in st['metric_names'][3:] if n != 'time'] and st['values'] and len(st['values'][0]) > 2:
                 ax2 = ax.twinx()
                 ax2.plot(st['iters'], [v[2] for v in st['values']], color='tab:green', marker='.', label=st['metric_names'][3])
                 ax2.set_ylabel(st['metric_names'][3], color='tab:green')
