@@ -22,6 +22,7 @@ from fastai.data.core import DataLoaders
 from fastcore.basics import ifnone
 from .augment import Renormalizer, make_views
 from .distributed import is_distributed, GlobalBatchDL, draw_views
+from .options import check_number
 
 # %% auto #0
 __all__ = ['ordered_dl', 'eval_mode', 'run_model', 'EvalResult', 'confusion_matrix', 'evaluate', 'get_embeddings', 'encode',
@@ -236,7 +237,7 @@ def knn_predict(train_feats:Tensor, # memory features [N, D]
     if len(ytr) != len(mem): raise ValueError(f"{len(mem)} memory features but {len(ytr)} labels")
     if exclude_self and len(q) != len(mem):
         raise ValueError(f"exclude_self=True needs the queries to be the memory (same rows): {len(q)} queries vs {len(mem)} memory rows")
-    if temperature is not None and temperature <= 0: raise ValueError(f"temperature must be > 0 (or None), got {temperature}")
+    check_number('temperature', temperature, none_ok=True)
     kk = min(k, len(mem) - int(exclude_self))
     if k < 1 or kk < 1: raise ValueError(f"Need k >= 1 and a memory with at least {1+int(exclude_self)} rows (k={k}, memory={len(mem)})")
     classes, ytr = torch.unique(ytr, return_inverse=True)
