@@ -24,15 +24,19 @@ from .runfolder import claim_folder, command_processes
 from .tables import NAMES, results_table, compare_table, tuning_report
 from .pretrain import TRANSFER_CLASSES, PRETRAIN_CLASSES
 from .distributed import launcher_ctx, is_main_process
+from .runlog import EpochTable, search_table, check_loggers
+from .html_report import report_html
 
 # %% auto #0
 __all__ = ['RunFailed', 'resolve_classes', 'check_size', 'default_bs', 'make_dls', 'StepCounter', 'failure_reasons', 'run_method',
            'tune_grid', 'tune_method', 'run_train', 'run_compare']
 
-# %% ../nbs/13_experiment.ipynb #d390d692
+# %% ../nbs/13_experiment.ipynb #b3fd5b13
 class RunFailed(RuntimeError):
     "A run that trained but is no result (it diverged, skipped most steps, or ended at chance accuracy): exit code 1"
 
+
+# %% ../nbs/13_experiment.ipynb #4c939c6b
 def resolve_classes(spec:str|None, # comma-separated class names, or 'transfer'/'pretrain' (the Fashion-MNIST halves)
                     dataset:str, # the dataset's name
                    ) -> list|None:
@@ -43,6 +47,8 @@ def resolve_classes(spec:str|None, # comma-separated class names, or 'transfer'/
         return list(TRANSFER_CLASSES if spec == 'transfer' else PRETRAIN_CLASSES)
     return [c.strip() for c in spec.split(',') if c.strip()]
 
+
+# %% ../nbs/13_experiment.ipynb #5ddd219b
 @functools.lru_cache(maxsize=32)
 def check_size(arch:str, # timm architecture
                size:int|None, # the image size asked for (None: the architecture's own)
@@ -59,11 +65,14 @@ def check_size(arch:str, # timm architecture
                                           f"be a multiple of {patch[-1]} (its own is {native[-1]})")
     return size
 
+
+# %% ../nbs/13_experiment.ipynb #f96da0e9
 def default_bs(n:int, # training images
               ) -> int:
     "The batch size of a run that sets none: 128, or a quarter of a smaller training set (at least 2), so each epoch takes 4 steps"
     return min(128, max(2, n // 4))
 
+# %% ../nbs/13_experiment.ipynb #3c16d2ef
 def make_dls(s:Settings, # the run's settings
              size:int, # image size (see `check_size`)
             ):
@@ -80,6 +89,8 @@ def make_dls(s:Settings, # the run's settings
     dls.class_sizes = np.bincount([int(y) for y in dls.train_ds.tls[1]], minlength=len(dls.vocab)).tolist()
     return dls
 
+
+# %% ../nbs/13_experiment.ipynb #3c545a59
 class StepCounter(Callback):
     "Counts the optimiser steps taken and skipped over every fit of a learner (fastai's cancel events)"
     order = 95
@@ -96,7 +107,8 @@ class StepCounter(Callback):
         "Restore the counts of a checkpoint"
         self.taken, self.skipped = d['taken'], d['skipped']
 
-# %% ../nbs/13_experiment.ipynb #46cf5c9a
+
+# %% ../nbs/13_experiment.ipynb #5120dda0
 def _majority(dl) -> float:
     y = torch.cat([torch.as_tensor(b[1]).reshape(-1) for b in dl]).long()
     return (torch.bincount(y).max().float() / len(y)).item()
@@ -117,7 +129,7 @@ def failure_reasons(m:dict, # metrics of a run
     return out
 
 
-# %% ../nbs/13_experiment.ipynb #51e752b1
+# %% ../nbs/13_experiment.ipynb #548ead20
 def _views(s, size, dls, n_views, colour):
     if s.aug == 'auto': return None
     return ViewAugment.from_preset(s.aug, size, n_views, flip=(getattr(dls, 'views', None) or {}).get('flip', True), colour=colour)
@@ -127,7 +139,8 @@ def run_method(method:str, # 'probe', 'ce', 'lacvit', 'simclr' or 'npair'
                ckpt:str|Path|None=None, # folder for resumable state of this run
                resume:bool=False, # continue from the state in `ckpt` where there is some
                score_test:bool=True, # score the test set (False: validation only, for tuning)
-               log=None, # where the fits report their progress (default: silent)
+               log=None, # where the fits report their progress, a table per stage (default: silent)
+               cbs=None, # callbacks added to the learner (the command's `RunLogs`)
               ) -> tuple:
     "Train `method` from a fresh encoder and score it: returns `(learner, metrics)`"
     if method not in METHODS: raise UsageError(f"Unknown method {method!r}: choose from {', '.join(METHODS)}")
@@ -137,7 +150,7 @@ def run_method(method:str, # 'probe', 'ce', 'lacvit', 'simclr' or 'npair'
                          **({} if s.size is None or s.weights is not None else dict(img_size=size)))
     dls = make_dls(s, size)
     learn = lacvit_learner(dls, enc, opt_func=adamw if s.opt == 'adamw' else sgd_momentum)
-    learn.remove_cb(ProgressCallback)
+    learn.remove_cb(ProgressCallback); learn.add_cbs(([EpochTable()] if log else []) + list(cbs or []))
     learn.logger = log or (lambda *a, **k: None)
     counter = StepCounter(); learn.add_cb(counter)
     ck = None if ckpt is None else Path(ckpt)
@@ -157,6 +170,7 @@ def run_method(method:str, # 'probe', 'ce', 'lacvit', 'simclr' or 'npair'
         if 'the run is diverging' in str(e): raise RunFailed(f"{method} diverged: {str(e).splitlines()[-1].strip()}") from None
         raise
     train_time = time.time() - t0
+    for st in (st for st in learn.stages if 'head_fit' in st): learn.logger(search_table(st['head_fit']))
     first = next((st for st in learn.stages if 'head_fit' not in st), None)
     m = dict(method=method, seed=s.seed, dataset=s.dataset, arch=s.arch, n_train=len(dls.train_ds),
              n_valid=len(dls.valid_ds), n_test=len(dls.test_ds), valid_acc=None, valid_loss=None,
@@ -179,7 +193,8 @@ def run_method(method:str, # 'probe', 'ce', 'lacvit', 'simclr' or 'npair'
     m['failed'] = failure_reasons(m)
     return learn, m
 
-# %% ../nbs/13_experiment.ipynb #59910581
+
+# %% ../nbs/13_experiment.ipynb #6d4bb22d
 def tune_grid(method:str, # the method to tune
               s:Settings, # the run's settings: the grid is centred on its learning rate
              ) -> list:
@@ -192,6 +207,8 @@ def tune_grid(method:str, # the method to tune
         return [dict(lr=lr * f, tau=t, aug=a) for a in augs for t in (0.1, 0.2) for f in (0.5, 1, 2)]
     return [dict(lr=lr * f, aug=a) for a in augs for f in (0.125, 0.25, 0.5, 1, 2, 4)]
 
+
+# %% ../nbs/13_experiment.ipynb #87859398
 def tune_method(method:str, # the method to tune
                 s:Settings, # the settings the trials start from (its seed is the tuning seed)
                 grid:list|None=None, # trials (default: `tune_grid`)
@@ -213,13 +230,19 @@ def tune_method(method:str, # the method to tune
     best = max(ok, key=lambda t: (t['valid_acc'], -t['valid_loss']))
     return dict(method=method, trials=trials, selected=best['change'], settings=asdict(replace(s, **best['change'])))
 
+
 # %% ../nbs/13_experiment.ipynb #d0e8af20
 def _run_or_resume(folder, key, method, s, log, score_test=True, keep=None):
     r = folder.result(key)
     if r is not None: log(f"== {key}: finished earlier, read from {folder.path/'results'}"); return r
     log(f"== {NAMES[method]} on {s.dataset} (seed {s.seed})")
     ck = folder.ckpt(key)
-    learn, r = run_method(method, s, ck, resume=ck.exists(), score_test=score_test, log=log)
+    logs = folder.run_logs(key, s.log, dict(asdict(s), method=method))   # --log: one log per stage, under logs/
+    try:
+        learn, r = run_method(method, s, ck, resume=ck.exists(), score_test=score_test, log=log, cbs=logs and [logs])
+        if logs: logs.log_solved(learn)
+    finally:
+        if logs: logs.close()
     if keep: keep(learn, r)
     folder.save_result(key, r)
     folder.remove_checkpoint(key)
@@ -234,7 +257,7 @@ def run_train(s:Settings, # the run's settings
              ) -> list:
     "`lacvit train`: run `methods` on one seed, write the report, and return each method's metrics"
     methods = parse_methods(methods) if isinstance(methods, str) else list(methods)
-    check_settings(s, methods); check_size(s.arch, s.size)
+    check_settings(s, methods); check_size(s.arch, s.size); check_loggers(s.log)
     out = Path(out or f"lacvit_runs/{s.dataset}-{time.strftime('%Y%m%d-%H%M%S')}")
     with command_processes(): return _train(s, methods, out, force, resume, log if is_main_process() else (lambda *a, **k: None))
 
@@ -243,13 +266,16 @@ def _train(s, methods, out, force, resume, log):
     try:
         def keep(learn, r):
             folder.save_curves(learn, f"{r['method']}_loss.png"); folder.save_weights(learn, f"{r['method']}.safetensors", r)
+            folder.save_embeddings(learn, f"embeddings/{r['method']}.safetensors")
+            if s.export: folder.export_encoder(learn, f"export/{r['method']}")
         rows = [_run_or_resume(folder, f'{m}-seed{s.seed}', m, s, log, keep=keep) for m in methods]
         failed = {r['method']: r['failed'] for r in rows if r['failed']}
         table = results_table(rows)
         head = f"# lacvit train {s.dataset}: {'FAILED' if failed else 'done'}\n\n"
         folder.write('metrics.json', json.dumps(rows, indent=1))
         folder.write('summary.md', f"{head}Test set: {rows[0]['n_test']} images, seed {s.seed}, {s.epochs} encoder epochs.\n\n{table}\n")
-        log(f"\nTest set of {s.dataset}: {rows[0]['n_test']} images\n{table}\nReport written to {out}")
+        folder.write('report.html', lambda p: p.write_text(report_html(folder.path)))   # the page, from the files above
+        log(f"\nTest set of {s.dataset}: {rows[0]['n_test']} images\n{table}\nReport written to {out} (open {out/'report.html'})")
     except BaseException:
         folder.release(); raise
     folder.finish('failed' if failed else 'done')
@@ -271,7 +297,7 @@ def run_compare(s:Settings, # settings of every run (its seed is the first seed 
     "`lacvit compare`: every method on `seeds` seeds (tuned first with `tune`), paired tests; returns the report's data"
     methods = parse_methods(methods) if isinstance(methods, str) else list(methods)
     check_settings(s, methods); check_size(s.arch, s.size)
-    check_compare(seeds, test)
+    check_compare(seeds, test); check_loggers(s.log)
     out = Path(out or f"lacvit_runs/compare-{s.dataset}-{time.strftime('%Y%m%d-%H%M%S')}")
     with command_processes():
         return _compare(s, methods, seeds, tune, test, out, force, resume, log if is_main_process() else (lambda *a, **k: None), grid)
@@ -292,7 +318,8 @@ def _compare(s, methods, seeds, tune, test, out, force, resume, log, grid=None):
         for seed in range(s.seed, s.seed + seeds):
             for m in methods:
                 keep = (lambda learn, r: (folder.save_curves(learn, f"{r['method']}_loss.png"),
-                                          folder.save_embeddings(learn, f"embeddings/{r['method']}.safetensors"))) if seed == s.seed else None
+                                          folder.save_embeddings(learn, f"embeddings/{r['method']}.safetensors"),
+                                          s.export and folder.export_encoder(learn, f"export/{r['method']}"))) if seed == s.seed else None
                 rows.append(_run_or_resume(folder, f'{m}-seed{seed}', m, replace(chosen[m], seed=seed), log, keep=keep))
         failed = [f"{NAMES[r['method']]} seed {r['seed']}: {', '.join(r['failed'])}" for r in rows if r['failed']]
         keys = ('top1',) + (('mean_class_acc',) if s.imbalance > 1 else ()) + ('knn', 'mean_cos', 'isotropy_norm')
@@ -307,6 +334,7 @@ def _compare(s, methods, seeds, tune, test, out, force, resume, log, grid=None):
                ("\n\n## Failed runs\n\n" + "\n".join(f"- {f}" for f in failed) if failed else '') + "\n")
         folder.write('metrics.json', json.dumps(rows, indent=1))
         folder.write('summary.md', txt)
+        folder.write('report.html', lambda p: p.write_text(report_html(folder.path)))
         log(txt + f"Report written to {out}")
     except BaseException:
         folder.release(); raise
