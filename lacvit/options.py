@@ -120,6 +120,9 @@ def check_keywords(*accepts, # callables that the decorated function passes its 
                    **renamed:str): # old keyword name -> what to pass instead
     "Decorator: refuse an old keyword naming the new one, and an unknown one naming the close ones (difflib), with a `TypeError`"
     def deco(f):
+        ps = list(inspect.signature(f).parameters.values())
+        if ps and ps[0].name == 'self' and ps[0].annotation is not ps[0].empty and '.' not in f.__qualname__:
+            f.__qualname__ = f"{getattr(ps[0].annotation, '__name__', ps[0].annotation)}.{f.__name__}" # a method `@patch` adds
         known, name = [], f.__qualname__.removesuffix('.__init__')
         @functools.wraps(f)
         def _f(*args, **kwargs):
