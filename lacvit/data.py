@@ -25,10 +25,10 @@ from fastai.vision.core import image2tensor
 import fastai.vision.data  # registers show_batch/show_results for TensorImage batches
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'VERIFY_MAX', 'stratified_split', 'subsample_per_class', 'CorruptImageError', 'to_rgb', 'open_rgb',
-           'check_images', 'LoadImage', 'ResizeBatch', 'LoadImageBlock', 'index_batches', 'ImageDL',
-           'DataLoadersWithTest', 'DatasetItems', 'select_items', 'OfficialSplitter', 'ReadItems', 'DataBlockWithTest',
-           'dataset_block', 'dls_from_items', 'TensorLoader']
+__all__ = ['IMAGE_EXTS', 'VERIFY_MAX', 'stratified_split', 'subsample_per_class', 'long_tail_sizes', 'flip_labels',
+           'CorruptImageError', 'to_rgb', 'open_rgb', 'check_images', 'LoadImage', 'ResizeBatch', 'LoadImageBlock',
+           'index_batches', 'ImageDL', 'DataLoadersWithTest', 'DatasetItems', 'select_items', 'OfficialSplitter',
+           'ReadItems', 'DataBlockWithTest', 'dataset_block', 'dls_from_items', 'TensorLoader']
 
 # %% ../nbs/03_data.ipynb #278d10d3
 def stratified_split(labels, # labels of the items (any hashable values)
@@ -59,6 +59,37 @@ def subsample_per_class(labels, # labels of the items (any hashable values)
     _, inv = np.unique(labels, return_inverse=True)
     keep = [rng.permutation(np.flatnonzero(inv == c))[:n] for c in range(inv.max() + 1)] if len(inv) else []
     return np.sort(np.concatenate(keep)) if keep else np.zeros(0, dtype=int)
+
+# %% ../nbs/03_data.ipynb #d2302a3d
+def long_tail_sizes(n_max:int, # images of the largest (first) class
+                    n_classes:int, # number of classes
+                    ratio:float, # largest / smallest class size (1: all `n_max`)
+                   ) -> np.ndarray:
+    "Class sizes `int(n_max * ratio**(-c/(C-1)))` for class `c` of `C` (at least 1), as in CIFAR-10-LT"
+    if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not np.isfinite(ratio) or ratio < 1:
+        raise ValueError(f"imbalance must be a finite number >= 1 (largest / smallest class size), got {ratio!r}")
+    c = np.arange(n_classes)
+    return np.maximum(1, np.floor(n_max * float(ratio) ** (-c / max(n_classes - 1, 1)) + 1e-9).astype(int))
+
+
+# %% ../nbs/03_data.ipynb #a0f4bd55
+def flip_labels(labels, # class indices of the items, in [0, n_classes)
+                frac:float, # fraction of the items to give a wrong label, in [0, 1)
+                n_classes:int, # number of classes (at least 2)
+                seed:int=42, # seed of which items flip and of their new labels
+               ) -> tuple:
+    "`(new labels, flipped mask)`: exactly `round(frac * N)` items, chosen with `seed`, get a label drawn uniformly from the other classes"
+    y = np.asarray(labels, dtype=int)
+    if isinstance(frac, bool) or not isinstance(frac, (int, float)) or not 0 <= frac < 1:
+        raise ValueError(f"label_noise must be a fraction in [0, 1), got {frac!r}")
+    if frac > 0 and n_classes < 2: raise ValueError("label_noise needs at least two classes: a wrong label must exist")
+    rng = np.random.default_rng(seed)
+    idx = rng.choice(len(y), int(round(frac * len(y))), replace=False)
+    out, mask = y.copy(), np.zeros(len(y), bool)
+    out[idx] = (y[idx] + rng.integers(1, n_classes, len(idx))) % n_classes  # a shift of 1..C-1: any other class, equally likely
+    mask[idx] = True
+    return out, mask
+
 
 # %% ../nbs/03_data.ipynb #e0745fb3
 class CorruptImageError(ValueError):
@@ -264,15 +295,35 @@ class DatasetItems(list):
         return (f"DatasetItems: {len(self)} items (official train {n[0]}, valid {n[1] if self.has_valid else '-'}, test {n[2]}), "
                 f"{len(self.vocab)} classes{f' in {self.path}' if self.path is not None else ''}")
 
+def _long_tail(keep, lab, split, vocab, ratio, seed):
+    "`keep` with the training images cut to `long_tail_sizes` of the smallest class (vocab order: first largest)"
+    tr = [np.flatnonzero(keep & (split == 0) & (lab == v)) for v in vocab]
+    sizes = long_tail_sizes(min(len(t) for t in tr), len(vocab), ratio)
+    rng, keep = np.random.default_rng(seed), keep.copy()
+    for t, n in zip(tr, sizes): keep[rng.permutation(t)[n:]] = False
+    return keep
+
+def _noisy(items, frac, seed):
+    "`items` whose training and validation labels are flipped with `flip_labels`; `items.flipped` marks them"
+    pool = np.flatnonzero(items.split < 2)
+    o2i = {v: i for i, v in enumerate(items.vocab)}
+    new, mask = flip_labels([o2i[items[i][1]] for i in pool], frac, len(items.vocab), seed)
+    res = DatasetItems(list(items), items.split, items.vocab, items.has_valid, items.path)
+    for i, c in zip(pool[mask], new[mask]): res[i] = (res[i][0], items.vocab[c]) + tuple(res[i][2:])
+    res.flipped = np.zeros(len(res), bool); res.flipped[pool[mask]] = True
+    return res
+
 def select_items(items:DatasetItems, # the dataset's items
                  classes:list=None, # keep only these classes (names or indices into `vocab`); the vocab keeps dataset order
                  n_per_class:int=None, # keep at most this many training images per class (before the valid carve-out)
                  n_test_per_class:int=None, # keep at most this many test images per class (quick runs only: report on the full test set)
-                 seed:int=42, # seed of the training subsample
+                 seed:int=42, # seed of the training subsample, the long tail and the label noise
+                 imbalance:float=1., # long-tailed training images: class sizes fall exponentially, largest / smallest = this (`long_tail_sizes`)
+                 label_noise:float=0., # fraction of the training and validation images given a wrong label (`flip_labels`)
                  verify:bool=None, # check image files; None: when there are at most `VERIFY_MAX`
                  skip_corrupt:bool=False, # decode every image and drop unreadable ones with a warning
                 ) -> DatasetItems:
-    "`items` restricted to `classes`, subsampled per class, with their image files checked"
+    "`items` restricted to `classes`, subsampled per class (or long-tailed), image files checked, labels flipped if asked"
     lab, vocab = items.labels, list(items.vocab)
     unknown = sorted({*lab} - set(vocab), key=str)
     if unknown: raise ValueError(f"Labels {_show(unknown)} are not among the classes {_show(vocab)}: add them to the "
@@ -287,6 +338,7 @@ def select_items(items:DatasetItems, # the dataset's items
         idx = np.flatnonzero(keep & (items.split == k))
         keep[idx] = False
         keep[idx[subsample_per_class(lab[idx], n, s)]] = True
+    if imbalance != 1: keep = _long_tail(keep, lab, items.split, vocab, imbalance, seed)
     idx = np.flatnonzero(keep)
     res = items if len(idx) == len(items) and vocab == items.vocab else items.subset(idx, vocab)
     files = [str(o[0]) for o in res if isinstance(o[0], (str, Path))]
@@ -302,7 +354,7 @@ def select_items(items:DatasetItems, # the dataset's items
     for k, name, what in ((0, 'training', '`n_per_class`'), (2, 'test', '`n_test_per_class`')):
         if not (res.split == k).any():
             raise ValueError(f"No {name} images left (check `classes`, {what} and the dataset folder{f' {items.path}' if items.path else ''})")
-    return res
+    return _noisy(res, label_noise, seed) if label_noise else res
 
 def _check_learnable(lab, tr, va, te, carved=True):
     "Refuse splits a classifier cannot be meaningfully scored on: one training class, or classes scored but never trained"
@@ -392,6 +444,9 @@ class DataBlockWithTest(DataBlock):
             if isinstance(dl, ImageDL): dl._arrays()  # stack in-memory arrays once, before any worker starts
         res = DataLoadersWithTest(*dls.loaders, path=dls.path, device=dls.device)
         res.views = self.views
+        fl = getattr(self.get_items(source), 'flipped', None) if isinstance(self.get_items, ReadItems) else None  # its cached items
+        if fl is not None: sp = dict(train=dsets.splits[0], valid=dsets.splits[1], pool=list(dsets.splits[0]) + list(dsets.splits[1]))
+        res.flipped = None if fl is None else {k: float(fl[v].mean()) if len(v) else 0. for k, v in sp.items()}  # fraction really flipped
         return res
 
 def dataset_block(source, # what `read` takes (e.g. a dataset folder), or `DatasetItems` when `read` is None
@@ -402,6 +457,8 @@ def dataset_block(source, # what `read` takes (e.g. a dataset folder), or `Datas
                   classes:list=None, # keep only these classes (names or indices into `vocab`); `dls.vocab` keeps dataset order
                   n_per_class:int=None, # keep at most this many training images per class (before the valid carve-out)
                   n_test_per_class:int=None, # keep at most this many test images per class (quick runs only: report on the full test set)
+                  imbalance:float=1., # long-tailed training images: class sizes fall exponentially, largest / smallest = this
+                  label_noise:float=0., # fraction of the training and validation images given a wrong label (test labels untouched)
                   verify:bool=None, # check image files at build time; None: when there are at most `VERIFY_MAX`
                   skip_corrupt:bool=False, # decode every image at build time and drop unreadable ones with a warning
                   batch_tfms=None, # extra batch transforms (no Normalize: the learner adds the encoder's)
@@ -409,7 +466,7 @@ def dataset_block(source, # what `read` takes (e.g. a dataset folder), or `Datas
                  ) -> DataBlockWithTest: # `block.source` is what to pass to `summary` and `dataloaders`
     "The fastai `DataBlock` of a dataset's items: official splits, seeded stratified validation, images as float RGB in [0,1]"
     get_items = ReadItems(read, classes=classes, n_per_class=n_per_class, n_test_per_class=n_test_per_class, seed=seed,
-                          verify=verify, skip_corrupt=skip_corrupt)
+                          imbalance=imbalance, label_noise=label_noise, verify=verify, skip_corrupt=skip_corrupt)
     items = get_items(source)  # the classes, for the `CategoryBlock`; a clear error now if the source is wrong
     labels = CategoryBlock(vocab=items.vocab, sort=False)
     labels.item_tfms = L()  # `Categorize` already gives tensors: no `ToTensor` (a costly no-op per item)
@@ -432,6 +489,8 @@ def dls_from_items(
     classes:list=None, # keep only these classes (names or indices into `vocab`); `dls.vocab` keeps dataset order
     n_per_class:int=None, # keep at most this many training images per class (before the valid carve-out)
     n_test_per_class:int=None, # keep at most this many test images per class (quick runs only: report on the full test set)
+    imbalance:float=1., # long-tailed training images: class sizes fall exponentially, largest / smallest = this
+    label_noise:float=0., # fraction of the training and validation images given a wrong label (test labels untouched)
     verify:bool=None, # check image files at build time; None: when there are at most `VERIFY_MAX`
     skip_corrupt:bool=False, # decode every image at build time and drop unreadable ones with a warning
     path='.', # `dls.path`
@@ -442,7 +501,7 @@ def dls_from_items(
     "Train/valid/test `DataLoaders` of RGB float images in [0,1] from lists of `(image, label)` items, through `dataset_block`"
     items = DatasetItems.from_splits(train, test, vocab, valid=valid, path=path)
     block = dataset_block(items, size=size, seed=seed, valid_pct=valid_pct, classes=classes, n_per_class=n_per_class,
-                          n_test_per_class=n_test_per_class, verify=verify, skip_corrupt=skip_corrupt, batch_tfms=batch_tfms, views=views)
+                          n_test_per_class=n_test_per_class, imbalance=imbalance, label_noise=label_noise, verify=verify, skip_corrupt=skip_corrupt, batch_tfms=batch_tfms, views=views)
     return block.dataloaders(items, bs=bs, path=path, **kwargs)
 
 # %% ../nbs/03_data.ipynb #16f261bc

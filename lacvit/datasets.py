@@ -6,7 +6,7 @@ Docs: https://lacvit.github.io/lacvit/datasets.html.md"""
 
 # %% ../nbs/04_datasets.ipynb #c4d7f1da
 from __future__ import annotations
-import gzip, os, warnings
+import difflib, gzip, inspect, os, warnings
 from functools import lru_cache, partial
 from pathlib import Path
 
@@ -15,6 +15,8 @@ from fastcore.basics import listify
 from fastcore.meta import delegates
 from fastai.data.external import untar_data, URLs
 from .options import dataset_key, DATASET_NAMES
+from fastai.data.core import TfmdDL, FilteredBase
+from fastai.data.load import DataLoader
 from .data import dls_from_items, dataset_block, DataBlockWithTest, DatasetItems, stratified_split, IMAGE_EXTS
 
 # %% auto #0
@@ -37,9 +39,15 @@ def _image_files(d):
 def _subdirs(d):
     with os.scandir(d) as it: return sorted(Path(e.path) for e in it if e.is_dir())
 
+def _existing(path):
+    "`path` as a Path, or a `FileNotFoundError` that says it does not exist"
+    p = Path(path).expanduser()
+    if not p.exists(): raise FileNotFoundError(f"{path} does not exist: check the path (a typo? a folder not mounted?)")
+    return p
+
 def _root(path, url):
     "`path` as a Path, or the folder `untar_data(url)` unpacks the fastai archive to"
-    return Path(untar_data(url)) if path is None else Path(path).expanduser()
+    return Path(untar_data(url)) if path is None else _existing(path)
 
 def _layout_error(name, path, layout, how=None):
     "The error for a folder not in a dataset's layout: the layout, and how to get the data (`how` None: a user's own)"
@@ -59,7 +67,25 @@ def _class_folder_items(d):
     "(file, class) items of the image files in `d/<class>/`"
     return [(f, c.name) for c in _subdirs(d) for f in _image_files(c)]
 
-_BLOCK_ARGS = ('classes', 'n_per_class', 'n_test_per_class', 'verify', 'skip_corrupt', 'batch_tfms', 'views')
+_BLOCK_ARGS = ('classes', 'n_per_class', 'n_test_per_class', 'imbalance', 'label_noise', 'verify', 'skip_corrupt', 'batch_tfms', 'views')
+_DL_ARGS = {p for f in (TfmdDL.__init__, FilteredBase.dataloaders, DataBlockWithTest.dataloaders) for p in inspect.signature(f).parameters
+            } - {'self', 'dataset', 'source', 'kwargs'} | set(DataLoader._methods)  # what `DataBlock.dataloaders` passes on to fastai
+
+def _check_kwargs(fn, kwargs, known):
+    "Refuse keyword arguments of `fn` that nothing downstream takes (fastai's loaders would drop them silently), naming close ones"
+    bad = [k for k in kwargs if k not in known]
+    if not bad: return
+    own = [p for p in inspect.signature(fn).parameters if p != 'kwargs'] + list(_BLOCK_ARGS)
+    own = list(dict.fromkeys(o for o in own if o not in ('source', 'read')))
+    hints = [f"{k!r}" + (f" (did you mean {' or '.join(map(repr, close))}?)" if (close := difflib.get_close_matches(k, sorted({*own, *known}), 3, 0.6)) else '')
+             for k in bad]
+    dl = ", and fastai's DataLoader arguments (num_workers, val_bs, ...)" if 'num_workers' in known else ''
+    raise TypeError(f"{fn.__name__}() got unknown argument(s) {', '.join(hints)}. It takes: {', '.join(own)}{dl}")
+
+def _dataset_block(fn, path, read, **kwargs):
+    "`dataset_block(path, read, ...)` for block function `fn`, refusing unknown keyword arguments"
+    _check_kwargs(fn, kwargs, set(inspect.signature(dataset_block).parameters))
+    return dataset_block(path, read, **kwargs)
 
 def _std_kwargs(f):
     "Give dataset function `f` the shared arguments of `dls_from_items` in its signature and docs"
@@ -75,6 +101,7 @@ def _block_kwargs(f):
 
 def _dataloaders(block_fn, bs, kwargs, **args):
     "The `DataLoadersWithTest` of `block_fn(**args)`: block arguments from `kwargs` go to it, the rest to `dataloaders`"
+    _check_kwargs(globals()[block_fn.__name__.removesuffix('_block')], kwargs, {*_BLOCK_ARGS, *_DL_ARGS})
     kwargs = dict(kwargs)
     block = block_fn(**args, **{k: kwargs.pop(k) for k in _BLOCK_ARGS if k in kwargs})
     return block.dataloaders(block.source, bs=bs, **kwargs)
@@ -152,7 +179,7 @@ def cifar10_block(path=None, # the `cifar10` folder; None: `untar_data(URLs.CIFA
                  ) -> DataBlockWithTest:
     "fastai `DataBlock` of CIFAR-10 on its official split; `block.source` is the folder it reads"
     kwargs.setdefault('views', DATASET_VIEWS['cifar10'])
-    return dataset_block(path, _cifar10_items, size=size, seed=seed, valid_pct=valid_pct, **kwargs)
+    return _dataset_block(cifar10_block, path, _cifar10_items, size=size, seed=seed, valid_pct=valid_pct, **kwargs)
 
 @_std_kwargs
 def cifar10(path=None, # the `cifar10` folder; None: `untar_data(URLs.CIFAR)`
@@ -174,7 +201,7 @@ def cifar100_block(path=None, # the `cifar100` folder; None: `untar_data(URLs.CI
                   ) -> DataBlockWithTest:
     "fastai `DataBlock` of CIFAR-100 (fine or `coarse` labels) on its official split; `block.source` is the folder it reads"
     kwargs.setdefault('views', DATASET_VIEWS['cifar100'])
-    return dataset_block(path, partial(_cifar100_items, coarse=coarse), size=size, seed=seed, valid_pct=valid_pct, **kwargs)
+    return _dataset_block(cifar100_block, path, partial(_cifar100_items, coarse=coarse), size=size, seed=seed, valid_pct=valid_pct, **kwargs)
 
 @_std_kwargs
 def cifar100(path=None, # the `cifar100` folder; None: `untar_data(URLs.CIFAR_100)`
@@ -281,7 +308,7 @@ def cub_block(path=None, # the `CUB_200_2011` folder (either level); None: `unta
     "fastai `DataBlock` of CUB-200-2011 on its official split (train_test_split.txt); `block.source` is the folder it reads"
     kwargs.setdefault('views', DATASET_VIEWS['cub'])
     read = partial(_cub_items, skip=kwargs.get('skip_corrupt', False))
-    return dataset_block(path, read, size=size, seed=seed, valid_pct=valid_pct, **kwargs)
+    return _dataset_block(cub_block, path, read, size=size, seed=seed, valid_pct=valid_pct, **kwargs)
 
 @_std_kwargs
 def cub(path=None, # the `CUB_200_2011` folder (either level); None: `untar_data(URLs.CUB_200_2011)`
@@ -304,7 +331,7 @@ def pets_block(path=None, # the `oxford-iiit-pet` folder; None: `untar_data(URLs
     "fastai `DataBlock` of Oxford-IIIT Pets on its official split (trainval.txt, test.txt); `block.source` is the folder it reads"
     kwargs.setdefault('views', DATASET_VIEWS['pets'])
     read = partial(_pets_items, target=target, skip=kwargs.get('skip_corrupt', False))
-    return dataset_block(path, read, size=size, seed=seed, valid_pct=valid_pct, **kwargs)
+    return _dataset_block(pets_block, path, read, size=size, seed=seed, valid_pct=valid_pct, **kwargs)
 
 @_std_kwargs
 def pets(path=None, # the `oxford-iiit-pet` folder; None: `untar_data(URLs.PETS)`
@@ -328,7 +355,7 @@ def flowers_block(path=None, # the `oxford-102-flowers` folder; None: `untar_dat
     "fastai `DataBlock` of Flowers-102 on its official split (train/valid/test.txt); `block.source` is the folder it reads"
     kwargs.setdefault('views', DATASET_VIEWS['flowers'])
     read = partial(_flowers_items, official_valid=official_valid, skip=kwargs.get('skip_corrupt', False))
-    return dataset_block(path, read, size=size, seed=seed, valid_pct=valid_pct, **kwargs)
+    return _dataset_block(flowers_block, path, read, size=size, seed=seed, valid_pct=valid_pct, **kwargs)
 
 @_std_kwargs
 def flowers(path=None, # the `oxford-102-flowers` folder; None: `untar_data(URLs.FLOWERS)`
@@ -374,7 +401,7 @@ def load_fashion_mnist(path=None, # folder with the IDX files; None: Debian's pa
                        download:bool=False): # allow torchvision to download it (into fastai's data folder)
     "Fashion-MNIST as uint8 arrays `(x_train [60000,28,28], y_train, x_test [10000,28,28], y_test)`"
     if path is not None:
-        files = _find_idx(Path(path).expanduser())
+        files = _find_idx(_existing(path))
     else:
         files = _find_idx(FASHION_DEBIAN) if FASHION_DEBIAN.exists() else None
         if files is None and download:
@@ -416,7 +443,7 @@ def fashion_mnist_block(path=None, # folder with the IDX files; None: Debian's /
                        ) -> DataBlockWithTest:
     "fastai `DataBlock` of Fashion-MNIST (in-memory arrays, batched by indexing) on its official split"
     kwargs.setdefault('views', DATASET_VIEWS['fashion_mnist'])
-    return dataset_block(path, partial(_fashion_items, download=download), size=size, seed=seed, valid_pct=valid_pct, **kwargs)
+    return _dataset_block(fashion_mnist_block, path, partial(_fashion_items, download=download), size=size, seed=seed, valid_pct=valid_pct, **kwargs)
 
 @_std_kwargs
 def fashion_mnist(path=None, # folder with the IDX files; None: Debian's /usr/share/datasets/fashion-mnist
@@ -440,7 +467,7 @@ def digits_block(path=None, # must be None: the digits ship with scikit-learn
                 ) -> DataBlockWithTest:
     "fastai `DataBlock` of scikit-learn's digits (in-memory arrays) with a fixed seeded stratified test split"
     kwargs.setdefault('views', DATASET_VIEWS['digits'])
-    return dataset_block(path, partial(_digits_items, test_pct=test_pct, test_seed=test_seed), size=size, seed=seed,
+    return _dataset_block(digits_block, path, partial(_digits_items, test_pct=test_pct, test_seed=test_seed), size=size, seed=seed,
                          valid_pct=valid_pct, **kwargs)
 
 @_std_kwargs
@@ -460,8 +487,8 @@ _FOLDER_LAYOUT = "  root/<class>/*.jpg   (split for you)\n  or root/train/<class
 
 def _folder_items(path, test_pct=0.2, test_seed=0, train_name='train', valid_name=None, test_name='test'):
     "`DatasetItems` of an image folder, split (`train/valid/test`) or flat (`<class>/`: a seeded stratified test split)"
-    root = Path(path).expanduser()
-    if not root.is_dir(): raise _layout_error('folder', root, _FOLDER_LAYOUT)
+    root = _existing(path)
+    if not root.is_dir(): raise NotADirectoryError(f"{path} is a file: pass the folder that holds your images (root/<class>/*.jpg)")
     valid = None
     if (root/train_name).is_dir():
         train = _class_folder_items(root/train_name)
@@ -496,7 +523,7 @@ def folder_block(path, # the root folder
     "fastai `DataBlock` of images in `root/<class>/` (seeded stratified valid and test) or `root/{train,valid,test}/<class>/`"
     read = partial(_folder_items, test_pct=test_pct, test_seed=test_seed, train_name=train_name, valid_name=valid_name,
                    test_name=test_name)
-    return dataset_block(path, read, size=size, seed=seed, valid_pct=valid_pct, **kwargs)
+    return _dataset_block(folder_block, path, read, size=size, seed=seed, valid_pct=valid_pct, **kwargs)
 
 @_std_kwargs
 def folder(path, # the root folder

@@ -22,9 +22,9 @@ from fastai.torch_core import params
 from .gradcache import chunked_forward
 
 # %% auto #0
-__all__ = ['FMNIST_MEAN', 'FMNIST_STD', 'MICRO_WEIGHTS', 'default_cfgs', 'default_pool', 'vit_micro_patch4_32', 'read_state_dict',
-           'convert_state_dict', 'CheckpointWarning', 'CheckpointInfo', 'load_encoder_checkpoint', 'create_encoder',
-           'encoder_config', 'model_input_size', 'ProjectionHead', 'LaCViTModel', 'lacvit_splitter']
+__all__ = ['FMNIST_MEAN', 'FMNIST_STD', 'MICRO_WEIGHTS', 'default_cfgs', 'MICRO_ARGS', 'default_pool', 'vit_micro_patch4_32',
+           'read_state_dict', 'convert_state_dict', 'CheckpointWarning', 'CheckpointInfo', 'load_encoder_checkpoint',
+           'create_encoder', 'encoder_config', 'model_input_size', 'ProjectionHead', 'LaCViTModel', 'lacvit_splitter']
 
 # %% ../nbs/01_models.ipynb #7fc0032d
 _POOLS = ('token', 'avg')
@@ -61,6 +61,9 @@ default_cfgs = generate_default_cfgs({
         first_conv='patch_embed.proj', classifier='head', license='apache-2.0'),
 })
 
+# the micro ViT's arguments of timm's `VisionTransformer` (an export describes it to plain timm with them)
+MICRO_ARGS = dict(img_size=32, patch_size=4, embed_dim=64, depth=2, num_heads=2, mlp_ratio=4., class_token=True)
+
 @register_model
 def vit_micro_patch4_32(pretrained:bool=False, # load the packaged Fashion-MNIST weights
                         **kwargs)->VisionTransformer:
@@ -72,9 +75,8 @@ def vit_micro_patch4_32(pretrained:bool=False, # load the packaged Fashion-MNIST
             raise FileNotFoundError(
                 f"vit_micro_patch4_32: the pretrained weights asset {file} is missing (it is made by the lacvit "
                 "pretraining notebook and shipped in lacvit/assets). Use pretrained=False for a randomly initialised model.")
-    model_args = dict(img_size=32, patch_size=4, embed_dim=64, depth=2, num_heads=2, mlp_ratio=4., class_token=True)
     return build_model_with_cfg(VisionTransformer, 'vit_micro_patch4_32', pretrained,
-                                pretrained_filter_fn=_vit_filter_fn, **dict(model_args, **kwargs))
+                                pretrained_filter_fn=_vit_filter_fn, **dict(MICRO_ARGS, **kwargs))
 
 # %% ../nbs/01_models.ipynb #e0abd94b
 _CONTAINERS = ('model', 'state_dict', 'module')
