@@ -46,7 +46,9 @@ def _resume_settings(args, argv):
     changed = sorted(given_options(argv) - {'resume', 'out', 'debug', 'num_workers', 'force'})
     if changed: raise UsageError(f"--resume continues the run with the settings it was started with; drop "
                                  f"{', '.join('--' + c.replace('_', '-') for c in changed)} (see {fn})")
-    s = Settings(**{k: v for k, v in meta['settings'].items() if k in {f.name for f in fields(Settings)}})
+    saved = dict(meta['settings'])
+    if 'checkpoint' in saved: saved.setdefault('weights', saved.pop('checkpoint'))   # a run started before --weights was named so
+    s = Settings(**{k: v for k, v in saved.items() if k in {f.name for f in fields(Settings)}})
     s.num_workers = args.num_workers
     return s, meta
 

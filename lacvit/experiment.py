@@ -118,8 +118,8 @@ def run_method(method:str, # 'probe', 'ce', 'lacvit', 'simclr' or 'npair'
     if method not in METHODS: raise UsageError(f"Unknown method {method!r}: choose from {', '.join(METHODS)}")
     size = check_size(s.arch, s.size)
     set_seed(s.seed, reproducible=True)
-    enc = create_encoder(s.arch, pretrained=s.pretrained, checkpoint=s.checkpoint,
-                         **({} if s.size is None or s.checkpoint is not None else dict(img_size=size)))
+    enc = create_encoder(s.arch, pretrained=s.pretrained, weights=s.weights,
+                         **({} if s.size is None or s.weights is not None else dict(img_size=size)))
     dls = make_dls(s, size)
     learn = lacvit_learner(dls, enc, opt_func=adamw if s.opt == 'adamw' else sgd_momentum)
     learn.remove_cb(ProgressCallback)
@@ -133,11 +133,11 @@ def run_method(method:str, # 'probe', 'ce', 'lacvit', 'simclr' or 'npair'
             if method == 'probe': learn.fit_head('linear')
             elif method == 'ce':
                 learn.fit_ce(s.epochs, lr=s.encoder_lr, wd=s.encoder_wd, sched=s.sched, aug=_views(s, size, dls, 1, False),
-                             checkpoint=ck and ck/'ce.safetensors', resume=exists('ce.safetensors'))
+                             resume_dir=ck, resume=exists('ce.safetensors'))
             else:
                 learn.fit_lacvit(s.epochs, method=method, lr=s.encoder_lr, wd=s.encoder_wd, tau=s.tau, sched=s.sched,
                                  aug=_views(s, size, dls, 2, True), head=s.head, head_epochs=s.head_epochs,
-                                 head_lr=s.head_lr, checkpoint=ck, resume=exists('contrastive.safetensors'))
+                                 head_lr=s.head_lr, resume_dir=ck, resume=exists('contrastive.safetensors'))
     except RuntimeError as e:
         if 'the run is diverging' in str(e): raise RunFailed(f"{method} diverged: {str(e).splitlines()[-1].strip()}") from None
         raise

@@ -31,6 +31,7 @@ import fastai.callback.schedule # fit_one_cycle, fit_flat_cos
 from .models import create_encoder, encoder_config, LaCViTModel, lacvit_splitter, model_input_size
 from .augment import find_normalize, Renormalizer, ViewAugment
 from .data import TensorLoader
+from .options import renamed, WEIGHTS_NOT_CHECKPOINT, RESUME_DIR_NOT_CHECKPOINT
 from .evaluation import encode
 from .linear import fit_linear_head, WD_GRID
 from .callback import (ContrastiveCallback, CONTRASTIVE_METHODS, HeadCallback, AugmentCallback, ResumeCheckpoint,
@@ -94,10 +95,11 @@ def check_input_size(dls:DataLoaders, # the data
                          "dynamic_img_size=True).") from None
     finally: enc.train()
 
+@renamed(checkpoint=WEIGHTS_NOT_CHECKPOINT)
 def lacvit_learner(dls:DataLoaders, # image DataLoaders (e.g. from `lacvit.datasets.get_dls`), float images in [0,1]
                    arch:str|nn.Module, # a timm model name, an encoder, or a `LaCViTModel`
                    pretrained:bool=True, # load the architecture's pretrained weights
-                   checkpoint:str|Path|None=None, # or load the encoder from this local file
+                   weights:str|Path|None=None, # or start the encoder from the weights in this local file
                    pool:str|None=None, # 'token' or 'avg'; default: the family's (see `create_encoder`)
                    proj_dim:int=128, # output size of the projection head
                    n_classes:int|None=None, # default: `dls.c`
@@ -112,7 +114,7 @@ def lacvit_learner(dls:DataLoaders, # image DataLoaders (e.g. from `lacvit.datas
     if n_classes is None: raise ValueError("Can't tell the number of classes from `dls`: pass `n_classes`")
     if isinstance(arch, LaCViTModel): model = arch
     else:
-        enc = arch if isinstance(arch, nn.Module) else create_encoder(arch, pretrained=pretrained, checkpoint=checkpoint, pool=pool)
+        enc = arch if isinstance(arch, nn.Module) else create_encoder(arch, pretrained=pretrained, weights=weights, pool=pool)
         model = LaCViTModel(enc, n_classes, proj_dim=proj_dim)
     if normalize: add_normalize(dls, encoder_config(model.encoder))
     check_input_size(dls, model)
@@ -196,7 +198,7 @@ def _fast(learn, lr, precision, layer_decay):
     if layer_decay is None: return cbs, None, lr
     return cbs, layer_decay_splitter, layer_decay_lr(learn, lr, layer_decay)
 
-def _checkpoint(fname, fit, resume): return [ResumeCheckpoint(fname, fit, resume=resume)] if fname is not None else []
+def _checkpoint(folder, stage, fit, resume): return [ResumeCheckpoint(Path(folder)/f'{stage}.safetensors', fit, resume=resume)] if folder is not None else []
 
 # %% ../nbs/07_learner.ipynb #6c4560e8
 PRECISIONS = ('fp32', 'bf16', 'fp16')
@@ -273,6 +275,7 @@ def layer_decay_lr(learn:Learner, # the learner (its model gives the number of g
 
 # %% ../nbs/07_learner.ipynb #edda1313
 @patch
+@renamed(checkpoint=RESUME_DIR_NOT_CHECKPOINT)
 def fit_contrastive(self:Learner,
                     epochs:int=15, # epochs of contrastive training
                     lr:float|slice=4e-3, # peak learning rate
@@ -288,8 +291,8 @@ def fit_contrastive(self:Learner,
                     precision:str='fp32', # 'fp32', or mixed precision 'bf16'/'fp16' (see `precision_callbacks`)
                     compile:bool=False, # compile the encoder with `torch.compile` for this fit
                     layer_decay:float|None=None, # each block at this times the next one's rate (None: one rate)
-                    checkpoint:str|Path|None=None, # save resumable state here after every epoch
-                    resume:bool=False, # continue from `checkpoint`
+                    resume_dir:str|Path|None=None, # folder for resumable state (contrastive.safetensors), saved after every epoch
+                    resume:bool=False, # continue from the state in `resume_dir`
                     cbs=None, # extra callbacks
                    ):
     "Stage 1: train the encoder and the projection head with a contrastive loss on augmented views"
@@ -297,7 +300,7 @@ def fit_contrastive(self:Learner,
     _check_number('epochs', epochs, strict=False, integer=True, none_ok=False); _check_lr(lr)
     _check_number('tau', tau); _check_number('wd', wd, strict=False)
     if method not in CONTRASTIVE_METHODS: raise ValueError(f"Unknown contrastive method {method!r}: choose one of {CONTRASTIVE_METHODS}")
-    if resume and checkpoint is None: raise ValueError("resume=True needs the `checkpoint` file to resume from")
+    if resume and resume_dir is None: raise ValueError("resume=True needs `resume_dir`: the folder of the fit's resumable state")
     self.model.requires_grad_(True)
     self.logger(f"stage 1: {method} contrastive training, {epochs} epochs, lr {lr}, tau {tau}")
     cb = ContrastiveCallback(aug, method=method, tau=tau, base_tau=base_tau, n_views=n_views)
@@ -307,7 +310,7 @@ def fit_contrastive(self:Learner,
     model.chunk_size = chunk_size
     try:
         with _frozen(model.head), compiled(model.encoder, compile and epochs > 0):
-            fit_with(self, sched, epochs, lr, wd, [cb] + pcbs + _checkpoint(checkpoint, fit, resume) + listify(cbs), opt_func, split)
+            fit_with(self, sched, epochs, lr, wd, [cb] + pcbs + _checkpoint(resume_dir, 'contrastive', fit, resume) + listify(cbs), opt_func, split)
     finally: model.chunk_size = None
     if epochs: _record_stage(self, f'stage 1: {method}')
     return self
@@ -325,6 +328,7 @@ def _features(learn, aug_copies):
     return tr, encode(model, learn.dls.valid, shard=True) if len(learn.dls.valid_ds) else (None, None)
 
 @patch
+@renamed(checkpoint=RESUME_DIR_NOT_CHECKPOINT)
 def fit_head(self:Learner,
              head:str='linear', # 'linear' (converged, on cached features), 'sgd' (authors' recipe) or 'finetune' (whole network)
              epochs:int|None=None, # 'sgd' and 'finetune' only: epochs (default 100 and 10)
@@ -333,8 +337,8 @@ def fit_head(self:Learner,
              aug_copies:int=0, # 'linear' and 'sgd': augmented copies of each training image in the cached features
              sched:str='cos', # 'sgd' and 'finetune': 'cos', 'one_cycle' or 'flat_cos'
              opt_func=None, # 'sgd' and 'finetune': optimiser (default: `sgd_momentum` and the learner's)
-             checkpoint:str|Path|None=None, # 'sgd' and 'finetune': save resumable state here after every epoch
-             resume:bool=False, # continue from `checkpoint`
+             resume_dir:str|Path|None=None, # 'sgd' and 'finetune': folder for resumable state (head.safetensors), saved after every epoch
+             resume:bool=False, # continue from the state in `resume_dir`
              cbs=None, # 'sgd' and 'finetune': extra callbacks
             ):
     "Stage 2: drop the projection head and train a task head with cross-entropy"
@@ -351,7 +355,7 @@ def fit_head(self:Learner,
         self.logger(f"stage 2: fine-tuning the whole network, {epochs} epochs, lr {lr}")
         fit = _fit_id(self, stage='head-finetune', lr=str(lr), sched=sched, wd=wd)
         with _frozen(model.projector):
-            fit_with(self, sched, epochs, lr, wd, [AugmentCallback()] + _checkpoint(checkpoint, fit, resume) + listify(cbs), opt_func)
+            fit_with(self, sched, epochs, lr, wd, [AugmentCallback()] + _checkpoint(resume_dir, 'head', fit, resume) + listify(cbs), opt_func)
         if epochs: _record_stage(self, 'stage 2: fine-tuned network')
         return self
     model.encoder.requires_grad_(False); model.projector.requires_grad_(False)
@@ -372,7 +376,7 @@ def fit_head(self:Learner,
                         TensorLoader(fva, yva, bs=1024, device=dev), device=dev)
     images, self.dls = self.dls, feats
     fit = _fit_id(self, stage='head-sgd', lr=str(lr), sched=sched, wd=ifnone(wd, 0.), aug_copies=aug_copies)
-    try: fit_with(self, sched, epochs, lr, ifnone(wd, 0.), [HeadCallback()] + _checkpoint(checkpoint, fit, resume) + listify(cbs),
+    try: fit_with(self, sched, epochs, lr, ifnone(wd, 0.), [HeadCallback()] + _checkpoint(resume_dir, 'head', fit, resume) + listify(cbs),
                   ifnone(opt_func, sgd_momentum))
     finally: self.dls = images
     if epochs: _record_stage(self, 'stage 2: linear head (SGD)')
@@ -380,21 +384,22 @@ def fit_head(self:Learner,
 
 # %% ../nbs/07_learner.ipynb #b4a10603
 @patch
-@delegates(Learner.fit_contrastive, but=['checkpoint', 'resume'])
+@renamed(checkpoint=RESUME_DIR_NOT_CHECKPOINT)
+@delegates(Learner.fit_contrastive, but=['resume_dir', 'resume'])
 def fit_lacvit(self:Learner,
                epochs:int=15, # stage 1 epochs (contrastive training of encoder and projection head)
                head:str='linear', # stage 2 head: 'linear', 'sgd' or 'finetune' (see `fit_head`)
                head_epochs:int|None=None, # stage 2 epochs ('sgd', 'finetune')
                head_lr:float|None=None, # stage 2 learning rate ('sgd', 'finetune')
                head_wd=None, # stage 2 weight decay (for 'linear': a value or a grid)
-               checkpoint:str|Path|None=None, # folder for both stages' resumable state
-               resume:bool=False, # continue from the state in `checkpoint`
+               resume_dir:str|Path|None=None, # folder for both stages' resumable state
+               resume:bool=False, # continue from the state in `resume_dir`
                **kwargs):
     "LaCViT: contrastive training (`fit_contrastive`), then a task head (`fit_head`)"
-    ck = None if checkpoint is None else Path(checkpoint)
+    ck = None if resume_dir is None else Path(resume_dir)
     self.stages = []
-    self.fit_contrastive(epochs, checkpoint=ck and ck/'contrastive.safetensors', resume=resume, **kwargs)
-    self.fit_head(head, head_epochs, head_lr, head_wd, checkpoint=ck and ck/'head.safetensors',
+    self.fit_contrastive(epochs, resume_dir=ck, resume=resume, **kwargs)
+    self.fit_head(head, head_epochs, head_lr, head_wd, resume_dir=ck,
                   resume=resume and ck is not None and (ck/'head.safetensors').exists())
     return self
 
@@ -402,6 +407,7 @@ def fit_lacvit(self:Learner,
 HEAD_INITS = ('probe', 'random', 'keep')
 
 @patch
+@renamed(checkpoint=RESUME_DIR_NOT_CHECKPOINT)
 def fit_ce(self:Learner,
            epochs:int=15, # epochs of whole-network training
            lr:float|slice=4e-3, # peak learning rate, or `slice(encoder_lr, head_lr)`
@@ -415,15 +421,15 @@ def fit_ce(self:Learner,
            precision:str='fp32', # 'fp32', or mixed precision 'bf16'/'fp16' (see `precision_callbacks`)
            compile:bool=False, # compile the encoder with `torch.compile` for the fine-tuning
            layer_decay:float|None=None, # each block at this times the next one's rate (None: one rate, or `lr`'s slice)
-           checkpoint:str|Path|None=None, # save resumable state of the fine-tuning here after every epoch
-           resume:bool=False, # continue from `checkpoint`
+           resume_dir:str|Path|None=None, # folder for resumable state of the fine-tuning (ce.safetensors), saved after every epoch
+           resume:bool=False, # continue from the state in `resume_dir`
            cbs=None, # extra callbacks
           ):
     "Baseline: fine-tune the whole network with cross-entropy"
     model = _lacvit_model(self)
     _check_number('epochs', epochs, strict=False, integer=True, none_ok=False); _check_lr(lr); _check_number('wd', wd, strict=False)
     if head_init not in HEAD_INITS: raise ValueError(f"Unknown head_init {head_init!r}: choose one of {HEAD_INITS}")
-    if resume and checkpoint is None: raise ValueError("resume=True needs the `checkpoint` file to resume from")
+    if resume and resume_dir is None: raise ValueError("resume=True needs `resume_dir`: the folder of the fit's resumable state")
     pcbs, split, lr_ld = _fast(self, lr, precision, layer_decay) # bad options refused before anything trains
     self.stages = []
     if head_init == 'probe': self.fit_head('linear')
@@ -437,7 +443,7 @@ def fit_ce(self:Learner,
     fit = _fit_id(self, stage='ce', lr=str(lr), sched=sched, wd=wd, head_init=head_init, freeze_epochs=freeze_epochs,
                   precision=precision, layer_decay=layer_decay)
     with _frozen(model.projector), compiled(model.encoder, compile and epochs > 0):
-        fit_with(self, sched, epochs, lr_ld, wd, cbs + _checkpoint(checkpoint, fit, resume), opt_func, split)
+        fit_with(self, sched, epochs, lr_ld, wd, cbs + _checkpoint(resume_dir, 'ce', fit, resume), opt_func, split)
     if epochs: _record_stage(self, 'CE fine-tuning')
     if refit_head: self.fit_head('linear')
     self.model.requires_grad_(True)

@@ -20,6 +20,8 @@ from timm.models import (build_model_with_cfg, generate_default_cfgs, get_arch_n
 from timm.models.vision_transformer import VisionTransformer, checkpoint_filter_fn as _vit_filter_fn
 from fastai.torch_core import params
 from .gradcache import chunked_forward
+from .options import renamed, WEIGHTS_NOT_CHECKPOINT
+
 
 # %% auto #0
 __all__ = ['FMNIST_MEAN', 'FMNIST_STD', 'MICRO_WEIGHTS', 'default_cfgs', 'MICRO_ARGS', 'default_pool', 'vit_micro_patch4_32',
@@ -193,16 +195,16 @@ def _mismatch_msg(name, missing, unexpected)->str:
     return msg
 
 def load_encoder_checkpoint(model:nn.Module, # the encoder to load into (in place)
-                            checkpoint, # a file path, or a state dict (optionally wrapped as {'model': ...})
+                            weights, # a file path, or a state dict (optionally wrapped as {'model': ...})
                             strict:bool=False, # raise instead of warning on missing or unexpected keys
                             name:str|None=None, # how to call the checkpoint in messages (default: the path)
                            )->dict:
-    "Load `checkpoint` into `model`, converting known formats; report missing, unexpected, dropped and converted keys"
-    if isinstance(checkpoint, (str, Path)):
-        name = name or str(checkpoint)
-        sd = read_state_dict(checkpoint)
-    elif isinstance(checkpoint, dict): name, sd = name or 'state dict', _unwrap(checkpoint, name or 'state dict')
-    else: raise TypeError(f"checkpoint must be a path or a state dict, not {type(checkpoint).__name__}")
+    "Load `weights` into `model`, converting known formats; report missing, unexpected, dropped and converted keys"
+    if isinstance(weights, (str, Path)):
+        name = name or str(weights)
+        sd = read_state_dict(weights)
+    elif isinstance(weights, dict): name, sd = name or 'state dict', _unwrap(weights, name or 'state dict')
+    else: raise TypeError(f"weights must be a path or a state dict, not {type(weights).__name__}")
     sd, dropped, notes = convert_state_dict(sd, model)
     target = list(model.state_dict())
     missing = [k for k in target if k not in sd]
@@ -236,16 +238,17 @@ def _check_name(name:str):
             raise ValueError(f"Unknown pretrained tag {tag!r} for {arch}." +
                              (f" Did you mean: {', '.join(close)}?" if close else f" {arch} has no pretrained tags."))
 
+@renamed(checkpoint=WEIGHTS_NOT_CHECKPOINT)
 def create_encoder(arch:str|nn.Module, # timm name ('vit_base_patch16_224.orig_in21k_ft_in1k', 'beit_base_patch16_224', ...) or a model
-                   pretrained:bool=True, # load timm's pretrained weights for a name (ignored when `checkpoint` is given)
-                   checkpoint:str|Path|dict|None=None, # local weights (.safetensors / .pth, MAE and SimMIM formats) or a state dict
+                   pretrained:bool=True, # load timm's pretrained weights for a name (ignored when `weights` is given)
+                   weights:str|Path|dict|None=None, # local weights (.safetensors / .pth, MAE and SimMIM formats) or a state dict
                    pool:str|None=None, # 'token' (CLS after final norm) or 'avg' (mean of patch tokens -> fc_norm); None: per family
-                   strict:bool=False, # raise on missing/unexpected checkpoint keys instead of warning
+                   strict:bool=False, # raise on missing/unexpected keys of `weights` instead of warning
                    **kwargs, # passed to `timm.create_model` (img_size, drop_path_rate, pretrained_cfg_overlay, ...)
                   )->nn.Module:
     "A timm ViT-family encoder whose forward returns the pooled feature [B, num_features]"
     if pool not in (None, *_POOLS): raise ValueError(f"pool must be 'token', 'avg' or None, got {pool!r}")
-    name = str(checkpoint) if isinstance(checkpoint, (str, Path)) else None
+    name = str(weights) if isinstance(weights, (str, Path)) else None
     if isinstance(arch, nn.Module):
         if pool is not None or kwargs:
             raise ValueError("pool and timm kwargs only apply when create_encoder builds the model from a timm name; "
@@ -256,11 +259,11 @@ def create_encoder(arch:str|nn.Module, # timm name ('vit_base_patch16_224.orig_i
         enc = arch
     elif not isinstance(arch, str):
         raise TypeError(f"arch must be a timm model name or an nn.Module, not {type(arch).__name__}")
-    elif checkpoint is not None:  # local weights: read first (file errors before any model is built), no download
+    elif weights is not None:  # local weights: read first (file errors before any model is built), no download
         _check_name(arch)
-        checkpoint = read_state_dict(checkpoint) if name else _unwrap(checkpoint, 'state dict')
+        weights = read_state_dict(weights) if name else _unwrap(weights, 'state dict')
         enc = timm.create_model(arch, pretrained=False, num_classes=0,
-                                global_pool=pool or default_pool(arch, checkpoint), **kwargs)
+                                global_pool=pool or default_pool(arch, weights), **kwargs)
     else:
         _check_name(arch)
         pool = pool or default_pool(arch)
@@ -268,9 +271,9 @@ def create_encoder(arch:str|nn.Module, # timm name ('vit_base_patch16_224.orig_i
                                 **(dict(global_pool=pool) if not pretrained else {}), **kwargs)
         if pretrained and pool is not None and getattr(enc, 'global_pool', pool) != pool:
             # timm's weights fit the architecture's default layout: move them into the requested one, with the report
-            checkpoint, name = enc.state_dict(), f'{arch} (timm pretrained weights)'
+            weights, name = enc.state_dict(), f'{arch} (timm pretrained weights)'
             enc = timm.create_model(arch, pretrained=False, num_classes=0, global_pool=pool, **kwargs)
-    if checkpoint is not None: load_encoder_checkpoint(enc, checkpoint, strict=strict, name=name)
+    if weights is not None: load_encoder_checkpoint(enc, weights, strict=strict, name=name)
     return enc
 
 # %% ../nbs/01_models.ipynb #31afb0cb

@@ -6,12 +6,13 @@ Docs: https://lacvit.github.io/lacvit/options.html.md"""
 
 # %% ../nbs/12_options.ipynb #d14147ef
 from __future__ import annotations
-import argparse, math
+import argparse, functools, math
 from dataclasses import dataclass, field, fields, asdict, replace
 
 # %% auto #0
-__all__ = ['LOGGERS', 'METHODS', 'DATASET_NAMES', 'DATASET_ALIASES', 'Settings', 'UsageError', 'flag', 'check_settings',
-           'check_compare', 'parse_methods', 'dataset_key', 'parser', 'settings_from_args', 'given_options']
+__all__ = ['WEIGHTS_NOT_CHECKPOINT', 'RESUME_DIR_NOT_CHECKPOINT', 'LOGGERS', 'METHODS', 'DATASET_NAMES', 'DATASET_ALIASES',
+           'Settings', 'UsageError', 'renamed', 'flag', 'check_settings', 'check_compare', 'parse_methods',
+           'dataset_key', 'parser', 'settings_from_args', 'given_options']
 
 # %% ../nbs/12_options.ipynb #4364e355
 def _opt(default, help, **kw): return field(default=default, metadata=dict(help=help, **kw))
@@ -22,7 +23,7 @@ class Settings:
     dataset:str = _opt('digits', "dataset: digits, fashion_mnist, cifar10, cifar100, cub, pets, flowers, or folder (with --path)", positional=True)
     arch:str = _opt('vit_micro_patch4_32', "timm architecture (default: lacvit's micro ViT, pretrained on Fashion-MNIST)")
     pretrained:bool = _opt(True, "start from the architecture's pretrained weights (--no-pretrained: random initialisation)")
-    checkpoint:str|None = _opt(None, "load the encoder from this local .safetensors/.pth file instead")
+    weights:str|None = _opt(None, "start the encoder from the weights in this local .safetensors/.pth file instead")
     epochs:int = _opt(15, "encoder epochs: the contrastive stage, or CE fine-tuning")
     lr:float|None = _opt(None, "peak learning rate of the encoder's training (default: 4e-3 with adamw, 1e-3 with sgd)")
     tau:float = _opt(0.1, "temperature of the contrastive loss")
@@ -61,6 +62,21 @@ class Settings:
 # %% ../nbs/12_options.ipynb #4e225e23
 class UsageError(ValueError):
     "A bad command-line value or combination of values: reported in full, exit code 2"
+
+def renamed(**old:str):
+    "Decorator: a call with an old keyword in `old` (old name -> what to pass instead) is refused with a `TypeError` naming the new one"
+    def deco(f):
+        @functools.wraps(f)
+        def _f(*args, **kwargs):
+            for o, new in old.items():
+                if o in kwargs: raise TypeError(f"{f.__qualname__}() no longer takes `{o}=`: {new}")
+            return f(*args, **kwargs)
+        return _f
+    return deco
+
+WEIGHTS_NOT_CHECKPOINT = "pass `weights=` (the weights the encoder starts from); the resumable state of a fit is `resume_dir=`"
+RESUME_DIR_NOT_CHECKPOINT = ("pass `resume_dir=` (the folder of the fit's resumable state); the weights a model starts from "
+                             "are `weights=` of `create_encoder` and `lacvit_learner`")
 
 def flag(name:str, # a field of `Settings` (or another option's name)
         ) -> str:
@@ -126,6 +142,9 @@ def check_compare(seeds:int, # seeds per method
     if not isinstance(seeds, int) or seeds < 1: raise UsageError(f"--seeds must be at least 1, got {seeds!r}")
     if test not in ('ttest', 'wilcoxon'): raise UsageError(f"--test must be ttest or wilcoxon, got {test!r}")
 
+Settings.__init__ = renamed(checkpoint="pass `weights=` (the weights the encoder starts from; the command's --weights)")(Settings.__init__)
+
+
 # %% ../nbs/12_options.ipynb #cc900de7
 METHODS = ('probe', 'ce', 'lacvit', 'simclr', 'npair')
 
@@ -156,6 +175,11 @@ def dataset_key(name:str, # a dataset name; case, '-' and '_' are ignored, and a
 # %% ../nbs/12_options.ipynb #9f36f26c
 _TYPES = {'int': int, 'float': float, 'str': str, 'int|None': int, 'float|None': float, 'str|None': str}
 
+class _Renamed(argparse.Action):
+    "An option that was renamed: its use is a usage error that gives the new name"
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.error(f"{option_string} is now {self.const}")
+
 def _add_settings(p:argparse.ArgumentParser, defaults:dict):
     for f in fields(Settings):
         help, default = f.metadata['help'], defaults.get(f.name, f.default)
@@ -173,6 +197,8 @@ def parser(command:str, # 'train' or 'compare'
                         "paired tests of test accuracy against CE and against the frozen-encoder probe.")[command]
     p = argparse.ArgumentParser(prog=f'lacvit {command}', description=desc, allow_abbrev=False)
     _add_settings(p, {})
+    p.add_argument('--checkpoint', action=_Renamed, help=argparse.SUPPRESS,
+                   const="--weights: the local .safetensors/.pth file the encoder starts from (an interrupted run continues with --resume)")
     p.add_argument('--method', default='probe,ce,lacvit', help=f"methods, comma-separated: {', '.join(METHODS)} (default: probe,ce,lacvit)")
     if command == 'compare':
         p.add_argument('--seeds', type=int, default=5, metavar='N', help="seeds per method: the seed, seed+1, ... (default: 5)")

@@ -76,13 +76,13 @@ def fork_call(fn, # called without arguments in a forked child process
 
 # %% ../nbs/15_test_utils.ipynb #76696bae
 RESUME_SCENARIOS = { # name: (fit, kill points (stage, epoch, iteration))
-    'lacvit, linear head': (lambda l, ck, r: l.fit_lacvit(3, lr=2e-3, checkpoint=ck, resume=r),
+    'lacvit, linear head': (lambda l, ck, r: l.fit_lacvit(3, lr=2e-3, resume_dir=ck, resume=r),
                             [('contrastive', 1, None), ('contrastive', 1, 2), ('contrastive', 2, None)]),
-    'lacvit, sgd head': (lambda l, ck, r: l.fit_lacvit(2, lr=2e-3, head='sgd', head_epochs=3, checkpoint=ck, resume=r),
+    'lacvit, sgd head': (lambda l, ck, r: l.fit_lacvit(2, lr=2e-3, head='sgd', head_epochs=3, resume_dir=ck, resume=r),
                          [('head-sgd', 1, None)]),
-    'lacvit, fine-tuned': (lambda l, ck, r: l.fit_lacvit(2, lr=2e-3, head='finetune', head_epochs=2, checkpoint=ck, resume=r),
+    'lacvit, fine-tuned': (lambda l, ck, r: l.fit_lacvit(2, lr=2e-3, head='finetune', head_epochs=2, resume_dir=ck, resume=r),
                            [('head-finetune', 0, None)]),
-    'ce': (lambda l, ck, r: l.fit_ce(3, checkpoint=ck/'ce.safetensors', resume=r), [('ce', 1, None), ('ce', 2, 1)]),
+    'ce': (lambda l, ck, r: l.fit_ce(3, resume_dir=ck, resume=r), [('ce', 1, None), ('ce', 2, 1)]),
 }
 
 def resume_check(names=None, # scenarios of `RESUME_SCENARIOS` to run (default: all)
@@ -310,10 +310,10 @@ def ddp_learner(bs:int=32, # the global batch: each of the launcher's processes 
     return learn
 
 DDP_FITS = { # name: fit(learn, checkpoint folder, resume), each stage for an epoch or two
-    'lacvit': lambda l, ck, r: l.fit_lacvit(1, head_wd=0.1, checkpoint=ck, resume=r),
-    'simclr, sgd head': lambda l, ck, r: l.fit_lacvit(1, method='simclr', head='sgd', head_epochs=1, checkpoint=ck, resume=r),
-    'ce': lambda l, ck, r: l.fit_ce(1, freeze_epochs=1, refit_head=False, checkpoint=ck/'ce.safetensors', resume=r),
-    'lacvit, 2 epochs': lambda l, ck, r: l.fit_lacvit(2, head_wd=0.1, checkpoint=ck, resume=r),
+    'lacvit': lambda l, ck, r: l.fit_lacvit(1, head_wd=0.1, resume_dir=ck, resume=r),
+    'simclr, sgd head': lambda l, ck, r: l.fit_lacvit(1, method='simclr', head='sgd', head_epochs=1, resume_dir=ck, resume=r),
+    'ce': lambda l, ck, r: l.fit_ce(1, freeze_epochs=1, refit_head=False, resume_dir=ck, resume=r),
+    'lacvit, 2 epochs': lambda l, ck, r: l.fit_lacvit(2, head_wd=0.1, resume_dir=ck, resume=r),
 }
 
 DDP_VARIANTS = ( # the pieces of the multi-process path a test can take away
