@@ -12,6 +12,13 @@ With --kornia (and kornia importable) the equivalent kornia pipeline is timed in
 
     python benchmarks/bench_data.py [--threads 2] [--repeats 3] [--bf16] [--kornia] [--quick] [--out FILE]
 
+With --loader it measures the loader instead: one epoch of lacvit's training loader (full-resolution sources, with
+and without PIL's JPEG draft mode), of its resized loader and of torchvision's ImageFolder + Resize((224, 224)) +
+ToTensor, over JPEG files it writes (--n-files of about 500 x 375, a sixth as many of about 2000 x 1500), with 0
+and 2 workers, one thread per process, interleaved; results in `benchmarks/results/bench_loader.json`.
+
+    python benchmarks/bench_data.py --loader [--n-files 1200] [--loader-repeats 3] [--quick]
+
 Besides the printed table, the results go to `benchmarks/results/bench_data.json` (`--out`).
 """
 import argparse, os, statistics, sys, time
@@ -49,7 +56,11 @@ def main():
     ap.add_argument('--kornia', action='store_true', help='also time kornia (if installed) on the same batches')
     ap.add_argument('--quick', action='store_true', help='small batches, 1 repeat: a smoke test')
     ap.add_argument('--out', default=None, help='JSON results file (default: benchmarks/results/bench_data.json)')
+    ap.add_argument('--loader', action='store_true', help='instead: the loader benchmark (JPEG files, one epoch per loader)')
+    ap.add_argument('--n-files', type=int, default=1200, help='--loader: JPEGs of about 500 x 375 (and a sixth as many of 2000 x 1500)')
+    ap.add_argument('--loader-repeats', type=int, default=3, help='--loader: interleaved epochs per loader')
     a = ap.parse_args()
+    if a.loader: return main_loader(a)
     torch.set_num_threads(a.threads)
     reps = 1 if a.quick else a.repeats
     use_kornia = False
@@ -106,6 +117,102 @@ def main():
                   ratios=dict(max_share_min=worst, max_share=max(r[4] for r in rows)),
                   goal="the views take under 15% of a training step (aug / (aug + fwd+bwd), minima) in every setting",
                   goal_met=met, summary=summary, bf16=a.bf16, repeats=reps)
+
+
+# ---- the loader: lacvit's training loader against torchvision's ImageFolder on JPEG files ------------------------
+
+def write_jpegs(root, n:int, size=(500, 375), jitter:float=0.1, seed:int=0, n_classes:int=4):
+    "`n` JPEG photos of about `size` (w, h; a quarter of them portrait) in `n_classes` class folders, cut from scikit-learn's sample photos"
+    import numpy as np
+    from pathlib import Path
+    from PIL import Image
+    from sklearn.datasets import load_sample_images
+    photos = [Image.fromarray(a) for a in load_sample_images().images]
+    rng, root = np.random.default_rng(seed), Path(root)
+    for i in range(n):
+        im = photos[i % len(photos)]
+        w, h = (int(round(s * rng.uniform(1 - jitter, 1 + jitter))) for s in size)
+        if i % 4 == 3: w, h = h, w
+        cw, ch = int(im.width * rng.uniform(0.6, 1)), int(im.height * rng.uniform(0.6, 1))
+        l, t = int(rng.integers(0, im.width - cw + 1)), int(rng.integers(0, im.height - ch + 1))
+        out = root/f'class_{i % n_classes}'/f'img_{i:05d}.jpg'
+        out.parent.mkdir(parents=True, exist_ok=True)
+        im.crop((l, t, l + cw, t + ch)).resize((w, h), Image.BICUBIC).save(out, quality=90)
+    return root
+
+
+def loader_makers(root, size:int, bs:int, workers:int):
+    "name -> function giving an iterable over one epoch of batches, for each loader compared"
+    import torchvision
+    from torch.utils.data import DataLoader
+    from lacvit.datasets import folder
+    from lacvit.data import _real
+    tv = torchvision.datasets.ImageFolder(str(root), transform=torchvision.transforms.Compose(
+        [torchvision.transforms.Resize((size, size)), torchvision.transforms.ToTensor()]))
+    dls = folder(root, size=size, bs=bs, num_workers=workers, valid_pct=0.01, test_pct=0.01, verify=False)
+    src = dls.train.sources()
+    load = _real(dls.train.dataset.tls[0].tfms.fs)[-1]
+    def lacvit(draft):
+        def epoch(): load.draft = draft; return src
+        return epoch
+    return {'torchvision ImageFolder + Resize + ToTensor': lambda: DataLoader(tv, bs, shuffle=True, num_workers=workers),
+            'lacvit training sources (draft)': lacvit(True),
+            'lacvit training sources (no draft)': lacvit(False),
+            'lacvit resized to size (validation path)': lambda: dls.train}, len(src.dataset)
+
+
+def bench_loader(a):
+    "Images per second of one epoch of each loader, 0 and 2 workers, interleaved repeats; rows for the report"
+    import tempfile
+    from pathlib import Path
+    rows, tmp = [], Path(tempfile.mkdtemp())
+    sets = [('about 500 x 375', write_jpegs(tmp/'small', a.n_files, (500, 375))),
+            ('about 2000 x 1500', write_jpegs(tmp/'large', max(a.n_files // 6, 128), (2000, 1500), seed=1))]
+    for label, root in sets:
+        for workers in (0, 2):
+            makers, n = loader_makers(root, 224, 64, workers)
+            times = {k: [] for k in makers}
+            for k, f in makers.items():                                   # warm-up: one batch each
+                next(iter(f()))
+            for _ in range(a.loader_repeats):                                # interleaved: every loader once per repeat
+                for k, f in makers.items():
+                    t = time.perf_counter(); seen = sum(len(b[0]) for b in f())
+                    times[k].append(seen / (time.perf_counter() - t))
+            base = statistics.median(times[next(iter(makers))])
+            for k, r in times.items():
+                rows.append(dict(files=label, n_files=n, workers=workers, loader=k, img_s=statistics.median(r),
+                                 img_s_best=max(r), ratio=statistics.median(r) / base))
+                print(f"{label:18s} {workers:2d} workers  {k:42s} {statistics.median(r):8.0f} img/s  "
+                      f"{statistics.median(r) / base:5.2f}x torchvision")
+    return rows
+
+
+def main_loader(a):
+    torch.set_num_threads(1)                      # one thread per process: the main one and each worker
+    if a.quick: a.n_files, a.loader_repeats = 192, 1
+    print(f"torch {torch.__version__}, 1 thread per process, batch 64, 224 px, median of {a.loader_repeats} interleaved epochs")
+    rows = bench_loader(a)
+    key = lambda files, w, name: next(r for r in rows if r['files'] == files and r['workers'] == w and r['loader'] == name)
+    ratios = {f"{files}, {w} workers, {name.split('(')[1][:-1]}": key(files, w, f'lacvit training sources ({name.split("(")[1]}')['ratio']
+              for files in ('about 500 x 375',) for w in (0, 2) for name in ('(draft)', '(no draft)')}
+    draft_gain = {f"{files}, {w} workers": key(files, w, 'lacvit training sources (draft)')['img_s'] /
+                  key(files, w, 'lacvit training sources (no draft)')['img_s'] for files in ('about 500 x 375', 'about 2000 x 1500') for w in (0, 2)}
+    worst = min(key('about 500 x 375', w, 'lacvit training sources (draft)')['ratio'] for w in (0, 2))
+    met = worst >= 0.9
+    summary = (f"On photos of about 500 x 375, lacvit's training loader (full-resolution sources) runs at "
+               f"{worst:.2f}x torchvision's images/s or better with 0 and 2 workers (goal >= 0.9x: {'met' if met else 'NOT met'}). "
+               "Draft mode changes the images/s by " + ", ".join(f"{v:.2f}x ({k})" for k, v in draft_gain.items()) + ".")
+    print(summary)
+    import _report
+    _report.write(a.out or str(_report.RESULTS/'bench_loader.json'), __file__, 1, quick=a.quick,
+                  setup=(f"one epoch of each loader over {a.n_files} JPEGs of about 500 x 375 (and "
+                         f"{max(a.n_files // 6, 128)} of about 2000 x 1500), cut from scikit-learn's sample photos, a "
+                         "quarter portrait; batch 64, 224 px, shuffled; images/s = images delivered / wall time, median of "
+                         f"{a.loader_repeats} interleaved epochs; one thread per process; ratio = images/s / torchvision's "
+                         "(ImageFolder + Resize((224, 224)) + ToTensor, torch DataLoader) with the same workers"),
+                  rows=rows, ratios=dict(sources_over_torchvision=ratios, draft_over_no_draft=draft_gain),
+                  goal="lacvit's training loader >= 0.9x torchvision's images/s with 0 and 2 workers (photos of about 500 x 375)",
+                  goal_met=met, summary=summary, repeats=a.loader_repeats)
 
 
 if __name__ == '__main__':

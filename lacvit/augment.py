@@ -14,8 +14,8 @@ from fastcore.basics import store_attr, patch
 from fastai.data.transforms import Normalize
 
 # %% auto #0
-__all__ = ['VIEW_PRESETS', 'rgb_to_gray', 'adjust_hue', 'ViewAugment', 'default_views', 'find_normalize', 'Renormalizer',
-           'make_views', 'show_views']
+__all__ = ['VIEW_PRESETS', 'rgb_to_gray', 'adjust_hue', 'source_sizes', 'ViewAugment', 'default_views', 'find_normalize',
+           'Renormalizer', 'make_views', 'show_views']
 
 # %% ../nbs/02_augment.ipynb #b88d1ff0
 _LUMA = (0.299, 0.587, 0.114)  # ITU-R 601
@@ -36,7 +36,12 @@ def adjust_hue(x, # float RGB images [N, 3, H, W] in [0, 1]
     k = (h.unsqueeze(-3) + 6 * f.view(-1, 1, 1, 1) + x.new_tensor([5., 3., 1.]).view(3, 1, 1)) % 6
     return mx.unsqueeze(-3) - d.unsqueeze(-3) * torch.minimum(k, 4 - k).clamp_(0, 1)
 
-# %% ../nbs/02_augment.ipynb #e0bf1db5
+# %% ../nbs/02_augment.ipynb #0086d101
+def source_sizes(x, # a batch of images
+                ) -> torch.Tensor|None:
+    "`[B, 2]` heights and widths of the images of a padded batch of full-resolution sources (each at the top left), else None"
+    return getattr(x, 'source_hw', None)
+
 class ViewAugment(nn.Module):
     "`n_views` random views of every image: RandomResizedCrop -> flip -> ColorJitter (random order) -> grayscale, per image and view"
     def __init__(self,
@@ -64,92 +69,125 @@ class ViewAugment(nn.Module):
     def extra_repr(self):
         return ', '.join(f'{k}={getattr(self, k)}' for k in ('size', 'n_views', 'scale', 'ratio', 'flip_p', 'jitter', 'jitter_p', 'gray_p'))
 
-    def get_params(self,
-                   b:int, # number of images
-                   h:int, # image height
-                   w:int, # image width
-                   device=None, # device of the parameter tensors
-                   generator=None, # `torch.Generator` for the random draws; None: torch's global one
-                   tries:int=10): # crop tries before the central-crop fallback, as torchvision's 10
-        "Parameters of `b * n_views` views (image-major: the views of image 0 first) of `h` x `w` images"
-        n = b * self.n_views
-        U = lambda *s: torch.rand(*s, device=device, generator=generator)
-        (s0, s1), (r0, r1) = self.scale, self.ratio
-        area = h * w * (s0 + (s1 - s0) * U(n, tries))
-        ar = torch.exp(math.log(r0) + (math.log(r1) - math.log(r0)) * U(n, tries))
-        cw, ch = torch.sqrt(area * ar).round(), torch.sqrt(area / ar).round()
-        ok = (cw > 0) & (cw <= w) & (ch > 0) & (ch <= h)
-        first = ok.int().argmax(1, keepdim=True)           # the first try that fits, as torchvision's loop
-        cw, ch, found = cw.gather(1, first)[:, 0], ch.gather(1, first)[:, 0], ok.any(1)
-        if w / h < r0: fw, fh = w, round(w / r0)          # torchvision's fallback: central crop, ratio clamped
-        elif w / h > r1: fw, fh = round(h * r1), h
-        else: fw, fh = w, h
-        cw, ch = torch.where(found, cw, float(fw)), torch.where(found, ch, float(fh))
-        top = torch.where(found, (U(n) * (h - ch + 1)).floor().minimum(h - ch), float((h - fh) // 2))
-        left = torch.where(found, (U(n) * (w - cw + 1)).floor().minimum(w - cw), float((w - fw) // 2))
-        bj, cj, sj, hj = self.jitter
-        fr = lambda s: max(0., 1 - s) + (1 + s - max(0., 1 - s)) * U(n)   # uniform in [max(0, 1-s), 1+s]
-        factors = torch.stack([fr(bj), fr(cj), fr(sj), hj * (2 * U(n) - 1)], 1)
-        return dict(top=top, left=left, height=ch, width=cw, flip=U(n) < self.flip_p, jitter=U(n) < self.jitter_p,
-                    factors=factors, order=U(n, 4).argsort(1), gray=U(n) < self.gray_p)
-
-    @staticmethod
-    def _grid_coords(start, length, n_out, n_in, flip=None):
-        "Normalised sampling coordinates [N, n_out] of a bilinear resize of [start, start+length) to n_out pixels"
-        t = (torch.arange(n_out, device=start.device, dtype=torch.float32) + 0.5) / n_out
-        c = start[:, None] + t * length[:, None] - 0.5                  # align_corners=False source pixel centres
-        c = torch.maximum(c, start[:, None]).minimum((start + length - 1)[:, None])  # stay inside the crop
-        if flip is not None: c = torch.where(flip[:, None], c.flip(1), c)
-        return (2 * c + 1) / n_in - 1
-
-    @torch.no_grad()
-    def apply(self,
-              x, # float images [B, 3, H, W] in [0, 1]
-              p:dict): # parameters of the B * V views, from `get_params`
-        "Views [B, V, 3, *size] of images `x` [B, 3, H, W] with parameters `p` from `get_params`"
-        B, C, H, W = x.shape
-        V, (sh, sw) = p['top'].shape[0] // B, self.size
-        gx = self._grid_coords(p['left'].float(), p['width'].float(), sw, W, p['flip']).view(B, V, 1, sw).expand(B, V, sh, sw)
-        gy = self._grid_coords(p['top'].float(), p['height'].float(), sh, H).view(B, V, sh, 1).expand(B, V, sh, sw)
-        grid = torch.stack([gx, gy], -1).reshape(B, V * sh, sw, 2).to(x.dtype)   # the V views stacked along the height
-        out = F.grid_sample(x, grid, mode='bilinear', padding_mode='border', align_corners=False)
-        out = out.view(B, C, V, sh, sw).transpose(1, 2).reshape(B * V, C, sh, sw)
-        if any(j > 0 for j in self.jitter) and bool(p['jitter'].any()): out = self._jitter(out, p)
-        idx = p['gray'].nonzero()[:, 0]
-        if len(idx): out.index_copy_(0, idx, rgb_to_gray(out.index_select(0, idx)).expand(-1, 3, -1, -1))
-        return out.view(B, V, C, sh, sw)
-
-    def _jitter(self, x, p):
-        "ColorJitter in each view's own random order: 4 steps, each one op per view"
-        f = p['factors']
-        active = x.new_tensor([j > 0 for j in self.jitter], dtype=torch.bool)
-        for k in range(4):
-            op = p['order'][:, k]
-            op = torch.where(p['jitter'] & active[op], op, -1)   # this step's op per view; -1: none
-            # brightness, contrast, saturation are one blend: clamp(a x + b gray(x) + c mean(gray(x)))
-            idx = ((op >= 0) & (op < 3)).nonzero()[:, 0]
-            if len(idx):
-                o, xs = op[idx], x.index_select(0, idx)
-                fk = f[idx, o]
-                b = torch.where(o == 2, 1 - fk, 0.).view(-1, 1, 1, 1)
-                c = torch.where(o == 1, 1 - fk, 0.).view(-1, 1, 1, 1)
-                g = rgb_to_gray(xs)
-                y = torch.addcmul(c * g.mean((-3, -2, -1), keepdim=True), fk.view(-1, 1, 1, 1), xs).addcmul_(b, g)
-                x.index_copy_(0, idx, y.clamp_(0, 1))
-            idx = (op == 3).nonzero()[:, 0]
-            if len(idx): x.index_copy_(0, idx, adjust_hue(x.index_select(0, idx), f[idx, 3]))
-        return x
-
     def forward(self, x, # float images [B, 3, H, W] (or [B, 1, H, W]) in [0, 1], on any device
                 generator=None): # `torch.Generator` for the random draws; None: torch's global one
-        "Views [B, n_views, 3, *size] in [0, 1]"
+        "Views [B, n_views, 3, *size] in [0, 1]; a batch of full-resolution sources (`source_sizes`) is cropped inside each image"
         if not isinstance(x, torch.Tensor) or x.ndim != 4 or x.shape[1] not in (1, 3):
             raise ValueError(f"ViewAugment expects images [B, 3, H, W], got {getattr(x, 'shape', type(x))}")
+        hw = source_sizes(x)
         x, dt = x.as_subclass(torch.Tensor), x.dtype
         if not x.is_floating_point(): x, dt = x.float() / 255, torch.float32
         elif dt in (torch.float16, torch.bfloat16): x = x.float()   # sampling grids and HSV need float32
         if x.shape[1] == 1: x = x.expand(-1, 3, -1, -1)
-        return self.apply(x, self.get_params(x.shape[0], x.shape[2], x.shape[3], device=x.device, generator=generator)).to(dt)
+        h, w = (x.shape[2], x.shape[3]) if hw is None else hw.to(x.device).unbind(1)
+        p = self.get_params(x.shape[0], h, w, device=x.device, generator=generator)
+        return self.apply(x, p, antialias=hw is not None).to(dt)
+
+# %% ../nbs/02_augment.ipynb #cf2e203e
+@patch
+def get_params(self:ViewAugment,
+               b:int, # number of images
+               h:int|torch.Tensor, # image height, or each image's `[b]`
+               w:int|torch.Tensor, # image width, or each image's `[b]`
+               device=None, # device of the parameter tensors
+               generator=None, # `torch.Generator` for the random draws; None: torch's global one
+               tries:int=10): # crop tries before the central-crop fallback, as torchvision's 10
+    "Parameters of `b * n_views` views (image-major: the views of image 0 first) of `h` x `w` images"
+    n = b * self.n_views
+    U = lambda *s: torch.rand(*s, device=device, generator=generator)
+    hw = [torch.as_tensor(v, dtype=torch.float32, device=device).expand(b).repeat_interleave(self.n_views) for v in (h, w)]
+    h, w = (v[:, None] for v in hw)                       # [n, 1]: one row per view
+    (s0, s1), (r0, r1) = self.scale, self.ratio
+    area = h * w * (s0 + (s1 - s0) * U(n, tries))
+    ar = torch.exp(math.log(r0) + (math.log(r1) - math.log(r0)) * U(n, tries))
+    cw, ch = torch.sqrt(area * ar).round(), torch.sqrt(area / ar).round()
+    ok = (cw > 0) & (cw <= w) & (ch > 0) & (ch <= h)
+    first = ok.int().argmax(1, keepdim=True)           # the first try that fits, as torchvision's loop
+    cw, ch, found = cw.gather(1, first)[:, 0], ch.gather(1, first)[:, 0], ok.any(1)
+    h, w = hw
+    narrow, wide = w / h < r0, w / h > r1                # torchvision's fallback: central crop, ratio clamped
+    fw = torch.where(wide, torch.round(h * r1), w)
+    fh = torch.where(narrow, torch.round(w / r0), h)
+    cw, ch = torch.where(found, cw, fw), torch.where(found, ch, fh)
+    top = torch.where(found, (U(n) * (h - ch + 1)).floor().minimum(h - ch), torch.div(h - fh, 2, rounding_mode='floor'))
+    left = torch.where(found, (U(n) * (w - cw + 1)).floor().minimum(w - cw), torch.div(w - fw, 2, rounding_mode='floor'))
+    bj, cj, sj, hj = self.jitter
+    fr = lambda s: max(0., 1 - s) + (1 + s - max(0., 1 - s)) * U(n)   # uniform in [max(0, 1-s), 1+s]
+    factors = torch.stack([fr(bj), fr(cj), fr(sj), hj * (2 * U(n) - 1)], 1)
+    return dict(top=top, left=left, height=ch, width=cw, flip=U(n) < self.flip_p, jitter=U(n) < self.jitter_p,
+                factors=factors, order=U(n, 4).argsort(1), gray=U(n) < self.gray_p)
+
+# %% ../nbs/02_augment.ipynb #1878c893
+def _grid_coords(start, length, n_out, n_in, flip=None):
+    "Normalised sampling coordinates [N, n_out] of a bilinear resize of [start, start+length) to n_out pixels"
+    t = (torch.arange(n_out, device=start.device, dtype=torch.float32) + 0.5) / n_out
+    c = start[:, None] + t * length[:, None] - 0.5                  # align_corners=False source pixel centres
+    c = torch.maximum(c, start[:, None]).minimum((start + length - 1)[:, None])  # stay inside the crop
+    if flip is not None: c = torch.where(flip[:, None], c.flip(1), c)
+    return (2 * c + 1) / n_in - 1
+
+def _aa_weights(start, length, n_out, n_in, flip=None):
+    "Weights [N, n_out, n_in] of an antialiased bilinear resize of pixels [start, start+length) to n_out, as PIL's"
+    scale = (length / n_out)[:, None, None]
+    centre = start[:, None, None] + (torch.arange(n_out, device=start.device)[:, None] + 0.5) * scale
+    j = torch.arange(n_in, device=start.device) + 0.5                # input pixel centres
+    wt = (1 - (j - centre).abs() / scale.clamp_min(1)).clamp_min_(0)  # the triangle widens with the shrink factor
+    wt = wt * ((j > start[:, None, None]) & (j < (start + length)[:, None, None]))  # only pixels of the crop
+    wt = wt / wt.sum(-1, keepdim=True)
+    return torch.where(flip[:, None, None], wt.flip(1), wt) if flip is not None else wt
+
+def _aa_views(x, p, V, size, chunk=64):
+    "The crops of `p` resized to `size` with antialiasing: two batched products per chunk of images, [B*V, C, *size]"
+    B, C, H, W = x.shape
+    wy = _aa_weights(p['top'].float(), p['height'].float(), size[0], H).view(B, V, 1, size[0], H)
+    wx = _aa_weights(p['left'].float(), p['width'].float(), size[1], W, p['flip']).view(B, V, 1, size[1], W)
+    out = []
+    for i in range(0, B, chunk):                          # bounds the intermediate [chunk, V, C, H, size] on big batches
+        xi, wyi, wxi = x[i:i+chunk, None], wy[i:i+chunk], wx[i:i+chunk].transpose(-1, -2)
+        out.append(wyi @ (xi @ wxi) if H <= W else (wyi @ xi) @ wxi)
+    return torch.cat(out).view(B * V, C, *size)
+
+@patch
+@torch.no_grad()
+def apply(self:ViewAugment,
+          x, # float images [B, 3, H, W] in [0, 1]
+          p:dict, # parameters of the B * V views, from `get_params`
+          antialias:bool=False): # filter shrinking crops, as PIL and torchvision's `resized_crop` (full-resolution sources)
+    "Views [B, V, 3, *size] of images `x` [B, 3, H, W] with parameters `p` from `get_params`"
+    B, C, H, W = x.shape
+    V, (sh, sw) = p['top'].shape[0] // B, self.size
+    if antialias: out = _aa_views(x, p, V, self.size)
+    else:
+        gx = _grid_coords(p['left'].float(), p['width'].float(), sw, W, p['flip']).view(B, V, 1, sw).expand(B, V, sh, sw)
+        gy = _grid_coords(p['top'].float(), p['height'].float(), sh, H).view(B, V, sh, 1).expand(B, V, sh, sw)
+        grid = torch.stack([gx, gy], -1).reshape(B, V * sh, sw, 2).to(x.dtype)   # the V views stacked along the height
+        out = F.grid_sample(x, grid, mode='bilinear', padding_mode='border', align_corners=False)
+        out = out.view(B, C, V, sh, sw).transpose(1, 2).reshape(B * V, C, sh, sw)
+    if any(j > 0 for j in self.jitter) and bool(p['jitter'].any()): out = _jitter(self, out, p)
+    idx = p['gray'].nonzero()[:, 0]
+    if len(idx): out.index_copy_(0, idx, rgb_to_gray(out.index_select(0, idx)).expand(-1, 3, -1, -1))
+    return out.view(B, V, C, sh, sw)
+
+def _jitter(self, x, p):
+    "ColorJitter in each view's own random order: 4 steps, each one op per view"
+    f = p['factors']
+    active = x.new_tensor([j > 0 for j in self.jitter], dtype=torch.bool)
+    for k in range(4):
+        op = p['order'][:, k]
+        op = torch.where(p['jitter'] & active[op], op, -1)   # this step's op per view; -1: none
+        # brightness, contrast, saturation are one blend: clamp(a x + b gray(x) + c mean(gray(x)))
+        idx = ((op >= 0) & (op < 3)).nonzero()[:, 0]
+        if len(idx):
+            o, xs = op[idx], x.index_select(0, idx)
+            fk = f[idx, o]
+            b = torch.where(o == 2, 1 - fk, 0.).view(-1, 1, 1, 1)
+            c = torch.where(o == 1, 1 - fk, 0.).view(-1, 1, 1, 1)
+            g = rgb_to_gray(xs)
+            y = torch.addcmul(c * g.mean((-3, -2, -1), keepdim=True), fk.view(-1, 1, 1, 1), xs).addcmul_(b, g)
+            x.index_copy_(0, idx, y.clamp_(0, 1))
+        idx = (op == 3).nonzero()[:, 0]
+        if len(idx): x.index_copy_(0, idx, adjust_hue(x.index_select(0, idx), f[idx, 3]))
+    return x
 
 # %% ../nbs/02_augment.ipynb #c99a0838
 VIEW_PRESETS = {
@@ -217,12 +255,12 @@ class Renormalizer:
         return (x - m)/s
 
 # %% ../nbs/02_augment.ipynb #4daf9e4b
-def make_views(x:torch.Tensor, # normalised images [B,3,H,W]
+def make_views(x:torch.Tensor, # normalised images [B,3,H,W], or uint8 full-resolution sources (not normalised)
                aug:nn.Module, # a `ViewAugment` giving [B,V,3,S,S] in [0,1]
                renorm:Renormalizer, # undoes and redoes the normalisation
               ) -> torch.Tensor:
-    "Augmented, normalised views `[B,V,3,S,S]` of a normalised batch"
-    with torch.no_grad(): return renorm.encode(aug(renorm.decode(x.float())))
+    "Augmented, normalised views `[B,V,3,S,S]` of a normalised batch (or of a uint8 batch, read as [0, 255])"
+    with torch.no_grad(): return renorm.encode(aug(x if not x.is_floating_point() else renorm.decode(x.float())))
 
 # %% ../nbs/02_augment.ipynb #fc077083
 def show_views(x_or_dls, # images [B, 3, H, W] in [0, 1], or `DataLoaders` (a training batch is used)

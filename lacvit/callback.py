@@ -26,7 +26,7 @@ from .distributed import DistributedLoss, draw_views, is_main_process, any_proce
 from .evaluation import knn_accuracy
 
 # %% auto #0
-__all__ = ['CONTRASTIVE_METHODS', 'CHECKPOINT_FORMAT', 'ViewKNNAccuracy', 'ContrastiveCallback', 'HeadCallback',
+__all__ = ['CONTRASTIVE_METHODS', 'CHECKPOINT_FORMAT', 'ViewKNNAccuracy', 'ContrastiveCallback', 'source_loader', 'HeadCallback',
            'AugmentCallback', 'model_signature', 'write_checkpoint', 'read_checkpoint', 'ResumeCheckpoint',
            'NonFiniteGuard']
 
@@ -82,11 +82,14 @@ class ContrastiveCallback(Callback):
     def before_fit(self):
         aug = self.aug or default_views(self.dls, model_input_size(self.learn.model), self.n_views)
         if aug.n_views != self.n_views: aug = copy.copy(aug); aug.n_views = self.n_views # the caller's `aug` is left as it is
-        self.view_aug = aug
+        self.view_aug, self.sources = aug, source_loader(self.dls.train, aug)
         self.renorm = Renormalizer(find_normalize(self.dls))
         self.old_loss, self.old_metrics = self.learn.loss_func, self.learn.metrics
         self.learn.loss_func = self.loss_func()
         self.learn.metrics = [ViewKNNAccuracy(self.knn_k, self.n_views)] if (self.knn_k and self.method != 'npair') else []
+
+    def before_train(self):
+        if self.sources is not None: self.learn.dl = self.sources  # views crop the full-resolution images
 
     def before_batch(self):
         views = draw_views(self.xb[0], self.view_aug, self.renorm)
@@ -95,6 +98,13 @@ class ContrastiveCallback(Callback):
 
     def after_fit(self):
         self.learn.loss_func, self.learn.metrics = self.old_loss, self.old_metrics
+
+# %% ../nbs/05_callback.ipynb #c897a3bc
+def source_loader(dl, # the training loader
+                  aug, # the view maker
+                 ):
+    "`dl.sources()` (the full-resolution images, see `ImageDL.sources`) when `aug` is a `ViewAugment` that can crop them, else None"
+    return dl.sources() if isinstance(aug, ViewAugment) and hasattr(dl, 'sources') else None
 
 # %% ../nbs/05_callback.ipynb #a98d7b0a
 class HeadCallback(Callback):
@@ -110,7 +120,10 @@ class AugmentCallback(Callback):
                 ): self.aug = aug
     def before_fit(self):
         self.view_aug = self.aug or default_views(self.dls, model_input_size(self.learn.model), 1, colour=False)
+        self.sources = source_loader(self.dls.train, self.view_aug)
         self.renorm = Renormalizer(find_normalize(self.dls))
+    def before_train(self):
+        if self.sources is not None: self.learn.dl = self.sources  # crops of the full-resolution images
     def before_batch(self):
         if self.training: self.learn.xb = (draw_views(self.xb[0], self.view_aug, self.renorm)[:, 0],)
 

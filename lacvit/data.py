@@ -6,7 +6,7 @@ Docs: https://lacvit.github.io/lacvit/data.html.md"""
 
 # %% ../nbs/03_data.ipynb #66c0e5fd
 from __future__ import annotations
-import os, random, warnings
+import math, os, random, warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -17,18 +17,19 @@ from PIL import Image
 from fastcore.basics import listify, store_attr
 from fastcore.foundation import L
 from fastai.data.core import DataLoaders, Datasets, TfmdDL
-from fastai.data.load import DataLoader
+from fastai.data.load import DataLoader, fa_collate
 from fastai.data.block import DataBlock, TransformBlock, CategoryBlock
-from fastai.data.transforms import Transform, ItemTransform, ItemGetter, Categorize, IntToFloatTensor, ToTensor, Pipeline
+from fastai.data.transforms import Transform, ItemTransform, ItemGetter, Categorize, IntToFloatTensor, ToTensor, Pipeline, Normalize
 from fastai.torch_core import TensorImage, TensorCategory
 from fastai.vision.core import image2tensor
 import fastai.vision.data  # registers show_batch/show_results for TensorImage batches
+from .augment import source_sizes
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'VERIFY_MAX', 'stratified_split', 'subsample_per_class', 'long_tail_sizes', 'flip_labels',
            'CorruptImageError', 'to_rgb', 'open_rgb', 'check_images', 'LoadImage', 'ResizeBatch', 'LoadImageBlock',
            'index_batches', 'ImageDL', 'DataLoadersWithTest', 'DatasetItems', 'select_items', 'OfficialSplitter',
-           'ReadItems', 'DataBlockWithTest', 'dataset_block', 'dls_from_items', 'TensorLoader']
+           'ReadItems', 'default_workers', 'DataBlockWithTest', 'dataset_block', 'dls_from_items', 'TensorLoader']
 
 # %% ../nbs/03_data.ipynb #278d10d3
 def stratified_split(labels, # labels of the items (any hashable values)
@@ -108,10 +109,13 @@ def to_rgb(im:Image.Image, # a PIL image in any mode
         return Image.fromarray(np.round(a / 257).astype(np.uint8), 'L').convert('RGB')
     return im if im.mode == 'RGB' else im.convert('RGB')
 
-def open_rgb(fn): # path of the image file
+def open_rgb(fn, # path of the image file
+             draft=None): # function of the file's (w, h) giving the (w, h) needed: JPEGs decode at the smallest DCT scale that keeps it
     "PIL image of file `fn` in 8-bit RGB (see `to_rgb`); any failure is a `CorruptImageError` naming the file"
     try:
-        with Image.open(fn) as im: return to_rgb(im) if _is_16bit(im) else im.convert('RGB')
+        with Image.open(fn) as im:
+            if draft is not None and im.format == 'JPEG': im.draft('RGB', draft(*im.size))
+            return to_rgb(im) if _is_16bit(im) else im.convert('RGB')
     except Exception as e:
         raise CorruptImageError(f"Cannot read image file {fn}: {type(e).__name__}: {e}. Replace or delete it, "
                                 "or build the DataLoaders with skip_corrupt=True to drop unreadable images.") from e
@@ -131,7 +135,7 @@ def check_images(files, # image file paths
     with ThreadPoolExecutor(n_workers) as ex: res = list(ex.map(lambda f: _check_image(f, full), files))
     return [r for r in res if r is not None]
 
-# %% ../nbs/03_data.ipynb #10b76ea4
+# %% ../nbs/03_data.ipynb #c016d3ec
 def _pair(size): return (size, size) if isinstance(size, int) else tuple(size)
 
 def _array_image(o):
@@ -148,8 +152,11 @@ class LoadImage(ItemTransform):
     "x of an `(image, label)` item (or a bare file, array or PIL image) as a uint8 `TensorImage` [C,H,W]: files resized to `size`"
     _retain = False
     input_types = (tuple, list, str, os.PathLike, np.ndarray, Image.Image, torch.Tensor)
-    def __init__(self, size:int|tuple): # size files are resized to (int or (h, w))
+    def __init__(self, size:int|tuple, # size files are resized to (int or (h, w))
+                 source_scale:float=2.6, # training sources keep at most (source_scale * size)^2 pixels (see `source`)
+                 draft:bool=True): # decode JPEGs for `source` at a reduced DCT scale when that still gives the source size
         self.size = _pair(size)  # (h, w)
+        self.source_scale, self.draft = source_scale, draft
     def encodes(self, o):
         if isinstance(o, (list, tuple)): o = o[0]
         if isinstance(o, (np.ndarray, torch.Tensor)):
@@ -159,6 +166,23 @@ class LoadImage(ItemTransform):
         if im.size != self.size[::-1]: im = im.resize(self.size[::-1], Image.BILINEAR)
         return TensorImage(image2tensor(im))
 
+    def source_size(self, w:int, # the original's width
+                    h:int, # the original's height
+                   ) -> tuple: # (width, height)
+        "The size of the training source of a `w` x `h` original: the original, shrunk (aspect kept) to at most (source_scale * size)^2 pixels"
+        f = min(1., self.source_scale * max(self.size) / math.sqrt(w * h))
+        return (max(1, round(w * f)), max(1, round(h * f))) if f < 1 else (w, h)
+
+    def source(self, o, # an `(image, label)` item, or a bare file or PIL image
+              ) -> TensorImage:
+        "The full-resolution training source of `o`: a uint8 RGB `TensorImage` [3, h, w] of `source_size` that the views crop"
+        if isinstance(o, (list, tuple)): o = o[0]
+        im = to_rgb(o) if isinstance(o, Image.Image) else open_rgb(o, draft=self.source_size if self.draft else None)
+        sz = self.source_size(*im.size)
+        if im.size != sz: im = im.resize(sz, Image.BILINEAR)
+        return TensorImage(image2tensor(im))
+
+# %% ../nbs/03_data.ipynb #a19555fa
 class ResizeBatch(Transform):
     "Batch transform: greyscale to 3 channels, and resize to `size` (bilinear, antialiased) where needed"
     order = 20  # after IntToFloatTensor
@@ -170,12 +194,14 @@ class ResizeBatch(Transform):
         return x.expand(-1, 3, -1, -1).contiguous() if x.shape[1] == 1 else x
 
 def LoadImageBlock(size:int|tuple=224, # images are squished to `size` (int or (h, w))
+                   **kwargs, # `LoadImage` arguments (`source_scale`, `draft`)
                   ) -> TransformBlock:
     "`TransformBlock` of images read by `LoadImage` as uint8, made float in [0,1] and 3-channel `size` images by batch"
-    block = TransformBlock(type_tfms=LoadImage(size), batch_tfms=[IntToFloatTensor(), ResizeBatch(size)], dl_type=ImageDL)
+    block = TransformBlock(type_tfms=LoadImage(size, **kwargs), batch_tfms=[IntToFloatTensor(), ResizeBatch(size)], dl_type=ImageDL)
     block.item_tfms = L()  # `LoadImage` already gives tensors: no `ToTensor` (a costly no-op per item)
     return block
 
+# %% ../nbs/03_data.ipynb #79ffb8d5
 def index_batches(tensors:tuple, # tensors that share their first dimension (items)
                   samps, # item indices of one epoch, in batch order
                   bs:int, # batch size
@@ -188,6 +214,7 @@ def index_batches(tensors:tuple, # tensors that share their first dimension (ite
         j = idx[i:i+bs]
         yield tuple(t[j] for t in tensors)
 
+# %% ../nbs/03_data.ipynb #7c0531a0
 def _real(fs): return [f for f in fs if getattr(f, 'name', None) != 'noop']
 
 def _indexable(ds):
@@ -198,8 +225,11 @@ def _indexable(ds):
     y_ok = len(y) == 2 and type(y[0]) is ItemGetter and y[0].i == 1 and type(y[1]) is Categorize
     return x_ok and y_ok
 
+def _image(o): return o[0] if isinstance(o, (list, tuple)) else o
+
 class ImageDL(TfmdDL):
     "`TfmdDL` that batches in-memory `(uint8 array, label)` items by indexing one stacked array (else item by item)"
+    source = False  # set on the copies `sources` makes: items are full-resolution sources, padded per batch
     def _arrays(self):
         ds = self.dataset
         if not hasattr(ds, '_lacvit_arrays'):
@@ -217,10 +247,40 @@ class ImageDL(TfmdDL):
 
     def create_batches(self, samps): # indices of the items, in batch order
         arrs = self._arrays()
-        if (arrs is None or any(not isinstance(f, ToTensor) for f in _real(self.after_item.fs))
+        if (self.source or arrs is None or any(not isinstance(f, ToTensor) for f in _real(self.after_item.fs))
                 or _real(self.before_batch.fs)): yield from super().create_batches(samps); return
         for x, y in index_batches(arrs, samps, self.bs, self.drop_last): yield TensorImage(x), TensorCategory(y)
 
+    def sources(self) -> ImageDL|None:
+        "A copy of this loader (same items, shuffle and random state) whose batches are the full-resolution sources as uint8; None unless the items are image files"
+        ds = self.dataset
+        if not (_indexable(ds) and len(ds.items) and all(isinstance(_image(o), (str, os.PathLike, Image.Image)) for o in ds.items)):
+            return None
+        if any(not isinstance(f, (IntToFloatTensor, ResizeBatch, Normalize)) for f in _real(self.after_batch.fs)):
+            return None              # batch transforms of the user's own expect `size` images: keep them
+        state = random.getstate()
+        dl = self.new(after_batch=[])  # the views are made from uint8 and normalised by the learner's callbacks
+        random.setstate(state)       # `new` draws a seed from Python's random state: leave it as it was
+        dl.rng, dl.source = self.rng, True
+        return dl
+
+    def create_item(self, s): # the index of the item
+        "The item at `s`: a full-resolution source and its label on the copies `sources` makes, else the dataset's item"
+        if not self.source: return super().create_item(s)
+        ds = self.dataset
+        return _real(ds.tls[0].tfms.fs)[-1].source(ds.items[s]), ds.tls[1][s]
+
+    def create_batch(self, b): # the items of one batch
+        "Collate `b`; sources of different sizes are padded at the bottom and right, their sizes kept as `source_sizes(x)`"
+        if not self.source: return super().create_batch(b)
+        hw = torch.tensor([tuple(o[0].shape[-2:]) for o in b])
+        x = b[0][0].new_zeros(len(b), 3, *hw.max(0).values.tolist())
+        for xi, o in zip(x, b): xi[:, :o[0].shape[1], :o[0].shape[2]] = o[0]
+        x = TensorImage(x)
+        x.source_hw = hw
+        return (x, *fa_collate([o[1:] for o in b]))
+
+# %% ../nbs/03_data.ipynb #7eacdaf8
 class DataLoadersWithTest(DataLoaders):
     "`DataLoaders` whose third loader is the official test split: `dls.test` (also `dls[2]`), fixed order, no `drop_last`"
     @property
@@ -228,7 +288,7 @@ class DataLoadersWithTest(DataLoaders):
     @property
     def test_ds(self): return self.test.dataset if self.test is not None else None
 
-# %% ../nbs/03_data.ipynb #581a3bfb
+# %% ../nbs/03_data.ipynb #68afb4c4
 def _show(xs, n=20):
     "Short text of list `xs`: its first `n` elements, and how many there are in all"
     xs = list(xs)
@@ -295,6 +355,7 @@ class DatasetItems(list):
         return (f"DatasetItems: {len(self)} items (official train {n[0]}, valid {n[1] if self.has_valid else '-'}, test {n[2]}), "
                 f"{len(self.vocab)} classes{f' in {self.path}' if self.path is not None else ''}")
 
+# %% ../nbs/03_data.ipynb #8e0f3888
 def _long_tail(keep, lab, split, vocab, ratio, seed):
     "`keep` with the training images cut to `long_tail_sizes` of the smallest class (vocab order: first largest)"
     tr = [np.flatnonzero(keep & (split == 0) & (lab == v)) for v in vocab]
@@ -356,6 +417,7 @@ def select_items(items:DatasetItems, # the dataset's items
             raise ValueError(f"No {name} images left (check `classes`, {what} and the dataset folder{f' {items.path}' if items.path else ''})")
     return _noisy(res, label_noise, seed) if label_noise else res
 
+# %% ../nbs/03_data.ipynb #ce8b504c
 def _check_learnable(lab, tr, va, te, carved=True):
     "Refuse splits a classifier cannot be meaningfully scored on: one training class, or classes scored but never trained"
     have = set(lab[tr])
@@ -392,6 +454,7 @@ class OfficialSplitter:
         return [tr.tolist(), va.tolist(), te.tolist()]
     def __repr__(self): return f"OfficialSplitter(valid_pct={self.valid_pct}, seed={self.seed})"
 
+# %% ../nbs/03_data.ipynb #5ffff54f
 def _same_source(a, b):
     if a is b: return True
     pathy = (str, os.PathLike)
@@ -419,6 +482,12 @@ class ReadItems:
         return res
     def __repr__(self): return f"ReadItems({getattr(self.read, '__name__', self.read)!r}, {self.kwargs})"
 
+# %% ../nbs/03_data.ipynb #296c6938
+def default_workers() -> int:
+    "DataLoader worker processes for image files: min(8, the CPU cores this process may use)"
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+    return min(8, cores)
+
 class DataBlockWithTest(DataBlock):
     "A `DataBlock` whose `dataloaders` are `DataLoadersWithTest` (3rd split: `dls.test`), shuffled with `seed`, with the images' `views`"
     def __init__(self, seed:int=None, # seed of the training shuffle (None: fastai's global random state)
@@ -429,13 +498,14 @@ class DataBlockWithTest(DataBlock):
     def dataloaders(self, source, # the data source, e.g. `block.source`
                     path=None, # `dls.path` (default: the dataset's folder, else '.')
                     verbose:bool=False, # show verbose messages
-                    **kwargs # passed to `Datasets.dataloaders` (`bs`, `num_workers`: default 0 for in-memory arrays, `val_bs`, ...)
+                    **kwargs # passed to `Datasets.dataloaders` (`bs`, `num_workers`: None is 0 for in-memory arrays, `default_workers()` for files; `val_bs`, ...)
                    ) -> DataLoadersWithTest:
         "Train, valid (and test) `DataLoaders` of `source`"
         dsets = self.datasets(source, verbose=verbose)
         items = dsets.tls[0].items
-        if len(items) and isinstance(items[0], tuple) and isinstance(items[0][0], np.ndarray):
-            kwargs.setdefault('num_workers', 0)  # arrays: batches are made by indexing, workers only cost
+        if kwargs.get('num_workers') is None:   # arrays: batches are made by indexing, workers only cost
+            arrays = len(items) and isinstance(items[0], tuple) and isinstance(items[0][0], np.ndarray)
+            kwargs['num_workers'] = 0 if arrays else default_workers()
         path = path if path is not None else (getattr(items, 'path', None) or '.')
         dls = dsets.dataloaders(path=path, after_item=self.item_tfms, after_batch=self.batch_tfms,
                                 **{**self.dls_kwargs, **kwargs, 'verbose': verbose})
@@ -449,6 +519,7 @@ class DataBlockWithTest(DataBlock):
         res.flipped = None if fl is None else {k: float(fl[v].mean()) if len(v) else 0. for k, v in sp.items()}  # fraction really flipped
         return res
 
+# %% ../nbs/03_data.ipynb #2a6495ff
 def dataset_block(source, # what `read` takes (e.g. a dataset folder), or `DatasetItems` when `read` is None
                   read=None, # function: `source` -> `DatasetItems`
                   size:int|tuple=224, # images are resized (squished) to `size` x `size`
@@ -477,6 +548,7 @@ def dataset_block(source, # what `read` takes (e.g. a dataset folder), or `Datas
     block.source = items.path if source is None and items.path is not None else source
     return block
 
+# %% ../nbs/03_data.ipynb #f6d52137
 def dls_from_items(
     train:list, # (image, label) items of the official training split
     test:list, # (image, label) items of the official test split
@@ -496,7 +568,7 @@ def dls_from_items(
     path='.', # `dls.path`
     batch_tfms=None, # extra batch transforms (no Normalize: the learner adds the encoder's)
     views:dict=None, # what the images tolerate: `dict(preset=..., flip=...)`, kept as `dls.views` (see `lacvit.augment.default_views`)
-    **kwargs # passed to `Datasets.dataloaders` (e.g. `num_workers`: default 0 for arrays, fastai's for files; `val_bs`)
+    **kwargs # passed to `Datasets.dataloaders` (e.g. `num_workers`: None is 0 for arrays, `default_workers()` for files; `val_bs`)
 )->DataLoadersWithTest: # the train, valid and test loaders (`dls.test`, also `dls[2]`)
     "Train/valid/test `DataLoaders` of RGB float images in [0,1] from lists of `(image, label)` items, through `dataset_block`"
     items = DatasetItems.from_splits(train, test, vocab, valid=valid, path=path)

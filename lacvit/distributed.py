@@ -16,7 +16,7 @@ from fastcore.basics import patch
 from fastai.torch_core import apply
 from fastai.distributed import DistributedDL, DistributedTrainer # also adds `Learner.distrib_ctx`
 from .losses import LaCViTLoss, n_positive_anchors
-from .augment import make_views
+from .augment import make_views, source_sizes
 
 # %% auto #0
 __all__ = ['WorldInfo', 'world_info', 'is_distributed', 'is_main_process', 'rank0_only', 'collective_device', 'any_process',
@@ -259,10 +259,12 @@ def draw_views(x:torch.Tensor, # this process's normalised images [B, 3, H, W]
     sizes = gather_sizes(len(x), x.device)[:, 0].tolist()
     lo, N, V = sum(sizes[:rank]), sum(sizes), aug.n_views
     with torch.no_grad():
-        x = renorm.decode(x.float()).as_subclass(torch.Tensor)
+        hw = source_sizes(x)                                     # full-resolution sources: every image's own size
+        x = (renorm.decode(x.float()) if x.is_floating_point() else x.float() / 255).as_subclass(torch.Tensor)  # uint8: [0, 255]
         if x.shape[1] == 1: x = x.expand(-1, 3, -1, -1)
         gen = None if rank == 0 else torch.Generator(x.device) # the other ranks draw only to learn the shapes
-        p = aug.get_params(N, x.shape[2], x.shape[3], device=x.device, generator=gen)
+        h, w = (x.shape[2], x.shape[3]) if hw is None else _all_gather_cat(hw.to(x.device), sizes).unbind(1)
+        p = aug.get_params(N, h, w, device=x.device, generator=gen)
         keys = sorted(p)
         flat = torch.cat([p[k].reshape(N * V, -1).double() for k in keys], 1)
         dist.broadcast(flat, 0)                                  # rank 0's draws for every image of the global batch
@@ -271,7 +273,7 @@ def draw_views(x:torch.Tensor, # this process's normalised images [B, 3, H, W]
             w = p[k].reshape(N * V, -1).shape[1]
             mine[k] = flat[lo * V:(lo + len(x)) * V, c:c + w].reshape(len(x) * V, *p[k].shape[1:]).to(p[k].dtype)
             c += w
-        return renorm.encode(aug.apply(x, mine))
+        return renorm.encode(aug.apply(x, mine, antialias=hw is not None))
 
 # %% ../nbs/09_distributed.ipynb #8a9d2402
 def launcher_ctx(learn, # the `Learner` to train

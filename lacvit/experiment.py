@@ -63,7 +63,7 @@ def make_dls(s:Settings, # the run's settings
             ):
     "The DataLoaders of a run, with the checks the command needs (the batch is not larger than the training set)"
     dls = get_dls(s.dataset, path=s.path, size=size, bs=s.bs, seed=s.seed, classes=resolve_classes(s.classes, s.dataset),
-                  n_per_class=s.n_per_class, num_workers=s.num_workers or 0)
+                  n_per_class=s.n_per_class, num_workers=s.num_workers)
     n = len(dls.train_ds)
     if s.bs > n: raise UsageError(f"--bs {s.bs} is larger than the training set ({n} images): use --bs {max(1, n//4)} or less")
     return dls

@@ -283,13 +283,18 @@ def deal_check(n:int=37, # items of the loader
 
 def views_check(x:torch.Tensor, # the global batch [N, 3, H, W] in [0, 1]; each process takes its equal share
                 n_views:int=2, # views per image
+                hw:torch.Tensor=None, # [N, 2] each image's size: `x` is a uint8 batch of padded full-resolution sources
+                size:int=None, # the views' size (default: the width of `x`)
                ) -> torch.Tensor:
     "`draw_views` of this process's share of `x`, torch seeded with the rank first (only rank 0's draws may count)"
     from lacvit.augment import ViewAugment, Renormalizer
+    from fastai.torch_core import TensorImage
     rank, W = world_info()
     B = len(x) // W
     torch.manual_seed(rank)
-    return draw_views(x[rank * B:(rank + 1) * B], ViewAugment(x.shape[-1], n_views=n_views), Renormalizer())
+    mine = x[rank * B:(rank + 1) * B]
+    if hw is not None: mine = TensorImage(mine); mine.source_hw = hw[rank * B:(rank + 1) * B]
+    return draw_views(mine, ViewAugment(size or x.shape[-1], n_views=n_views), Renormalizer())
 
 # %% ../nbs/15_test_utils.ipynb #4ad6692b
 def ddp_learner(bs:int=32, # the global batch: each of the launcher's processes gets `bs // world_size` images
