@@ -147,6 +147,13 @@ def _aa_views(x, p, V, size, chunk=64):
         out.append(wyi @ (xi @ wxi) if H <= W else (wyi @ xi) @ wxi)
     return torch.cat(out).view(B * V, C, *size)
 
+def _aa_crops(x, p, V, size):
+    "The same with one antialiased `F.interpolate` per view: five times faster than the products on a CPU"
+    box = torch.stack([p[k] for k in ('top', 'left', 'height', 'width')], 1).long().tolist()
+    out = torch.cat([F.interpolate(x[n // V, None, :, t:t+h, l:l+w], size=size, mode='bilinear', antialias=True, align_corners=False)
+                     for n, (t, l, h, w) in enumerate(box)])
+    return torch.where(p['flip'].view(-1, 1, 1, 1), out.flip(-1), out)
+
 @patch
 @torch.no_grad()
 def apply(self:ViewAugment,
@@ -156,7 +163,7 @@ def apply(self:ViewAugment,
     "Views [B, V, 3, *size] of images `x` [B, 3, H, W] with parameters `p` from `get_params`"
     B, C, H, W = x.shape
     V, (sh, sw) = p['top'].shape[0] // B, self.size
-    if antialias: out = _aa_views(x, p, V, self.size)
+    if antialias: out = (_aa_crops if x.device.type == 'cpu' else _aa_views)(x, p, V, self.size)
     else:
         gx = _grid_coords(p['left'].float(), p['width'].float(), sw, W, p['flip']).view(B, V, 1, sw).expand(B, V, sh, sw)
         gy = _grid_coords(p['top'].float(), p['height'].float(), sh, H).view(B, V, sh, 1).expand(B, V, sh, sw)

@@ -18,6 +18,7 @@ from fastai.learner import Learner, Metric
 from safetensors import safe_open, SafetensorError
 from safetensors.torch import save_file
 from .runfolder import write_atomic
+from .options import check_number
 from .losses import LaCViTLoss, NPairLoss, MultiViewLoss, NPairViewLoss
 from .models import model_input_size
 from .augment import ViewAugment, Renormalizer, find_normalize, make_views, default_views
@@ -69,7 +70,7 @@ class ContrastiveCallback(Callback):
                 ):
         if method not in CONTRASTIVE_METHODS:
             raise ValueError(f"Unknown contrastive method {method!r}: choose one of {CONTRASTIVE_METHODS}")
-        if not (isinstance(tau, (int, float)) and tau > 0 and np.isfinite(tau)): raise ValueError(f"tau must be a finite number > 0, got {tau!r}")
+        check_number('tau', tau)
         if method == 'npair': n_views = 1
         store_attr('aug,method,tau,base_tau,n_views,knn_k,l2_reg')
 
@@ -196,9 +197,30 @@ def read_checkpoint(fname:str|Path, # a file written by `write_checkpoint`
                      "files its fits write, and never unpickles a checkpoint (a pickle can run code). Resume from a file "
                      "this version of lacvit wrote, or start the fit without resume.")
 
-# %% ../nbs/05_callback.ipynb #f882fa62
+# %% ../nbs/05_callback.ipynb #94618c32
 _HIST = ('losses', 'iters', 'values', 'lrs')
 
+def _opt_state(opt):
+    "The optimiser's state as (tensors, JSON-able rest), or ({}, None) without an optimiser"
+    if opt is None: return {}, None
+    sd, tensors = opt.state_dict(), {}
+    meta = dict(hypers=_plain_number(sd['hypers']), state=[])
+    for i, st in enumerate(sd['state']):
+        meta['state'].append({k: _plain_number(v) for k, v in st.items() if not isinstance(v, torch.Tensor)})
+        tensors.update({f'opt/{i}/{k}': v for k, v in st.items() if isinstance(v, torch.Tensor)})
+    return tensors, meta
+
+def _load_opt_state(learn, tensors, meta):
+    "Put back the optimiser state that `_opt_state` saved (nothing when it saved none)"
+    if meta is None: return
+    if learn.opt is None: learn.create_opt()
+    state = [dict(s) for s in meta['state']]
+    for k, v in tensors.items():
+        if k.startswith('opt/'): _, i, name = k.split('/', 2); state[int(i)][name] = v
+    learn.opt.load_state_dict({'state': state, 'hypers': meta['hypers']})
+
+
+# %% ../nbs/05_callback.ipynb #f882fa62
 class ResumeCheckpoint(Callback):
     "Save everything needed to resume after each epoch (a callback's own state too, through its `resume_state`/`load_resume_state`); with `resume=True`, continue from the saved epoch"
     order = 65 # after the recorder (50) has logged the epoch, before SkipToEpoch (70)
@@ -231,12 +253,7 @@ class ResumeCheckpoint(Callback):
         if diff: raise ValueError(f"Checkpoint {self.fname} belongs to another fit:\n" + "\n".join(diff) +
                                   "\nResume with the settings of that fit, or start without resume (the checkpoint is then overwritten).")
         self._model.load_state_dict({k[len('model/'):]: v for k, v in tensors.items() if k.startswith('model/')})
-        if meta.get('opt') is not None:
-            if self.learn.opt is None: self.learn.create_opt()
-            state = [dict(s) for s in meta['opt']['state']]
-            for k, v in tensors.items():
-                if k.startswith('opt/'): _, i, name = k.split('/', 2); state[int(i)][name] = v
-            self.learn.opt.load_state_dict({'state': state, 'hypers': meta['opt']['hypers']})
+        _load_opt_state(self.learn, tensors, meta.get('opt'))
         if meta.get('scaler') is not None and getattr(self.learn, 'scaler', None) is not None:
             self.learn.scaler.load_state_dict(meta['scaler'])
         self.start_epoch, self.ck = meta['epoch'] + 1, (tensors, meta)
@@ -263,13 +280,8 @@ class ResumeCheckpoint(Callback):
         if self.epoch < self.start_epoch or not is_main_process(): return # one writer: rank 0
         if (self.epoch + 1) % self.every and self.epoch + 1 != self.n_epoch: return
         tensors = {f'model/{k}': v for k, v in self._model.state_dict().items()}
-        opt = None
-        if self.learn.opt is not None:
-            sd = self.learn.opt.state_dict()
-            opt = dict(hypers=_plain_number(sd['hypers']), state=[])
-            for i, st in enumerate(sd['state']):
-                opt['state'].append({k: _plain_number(v) for k, v in st.items() if not isinstance(v, torch.Tensor)})
-                tensors.update({f'opt/{i}/{k}': v for k, v in st.items() if isinstance(v, torch.Tensor)})
+        opt_t, opt = _opt_state(self.learn.opt)
+        tensors.update(opt_t)
         rng_t, rng_m = _rng_state(self._train_dl)
         tensors.update(rng_t)
         rec = getattr(self.learn, 'recorder', None)

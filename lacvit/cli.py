@@ -14,7 +14,7 @@ from .options import Settings, UsageError, parser, settings_from_args, parse_met
 # %% auto #0
 __all__ = ['error_message', 'main']
 
-# %% ../nbs/14_cli.ipynb #6e7ea5fc
+# %% ../nbs/14_cli.ipynb #69aa71ff
 _USAGE = """usage: lacvit {train,compare} [DATASET] [options]
 
 LaCViT: label-aware contrastive fine-tuning of vision transformers (fastai + timm).
@@ -37,6 +37,8 @@ def error_message(e:BaseException, # the error to report
     if isinstance(e, KeyError) and msg.startswith(("'", '"')): msg = msg[1:-1]
     return msg or type(e).__name__
 
+
+# %% ../nbs/14_cli.ipynb #a2dd4c0d
 def _resume_settings(args, argv):
     "Settings and methods of the interrupted run in --out; refuse options that would change them"
     if args.out is None: raise UsageError("--resume needs --out: the report folder of the run to continue")
@@ -99,6 +101,7 @@ def _main(cmd, args, argv):
         if args.debug: raise
         print(f"lacvit: error: {error_message(e)}", file=sys.stderr); return 2
     return 0
+
 
 # %% ../nbs/14_cli.ipynb #04735578
 if __name__ == '__main__': sys.exit(main())

@@ -6,13 +6,14 @@ Docs: https://lacvit.github.io/lacvit/distributed.html.md"""
 
 # %% ../nbs/09_distributed.ipynb #db9752c2
 from __future__ import annotations
-import contextlib, functools, os, socket, warnings
+import contextlib, functools, os, socket, types, warnings
 from collections import namedtuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torch.distributed as dist
 from fastcore.basics import patch
+from fastai.callback.core import Callback
 from fastai.torch_core import apply
 from fastai.distributed import DistributedDL, DistributedTrainer # also adds `Learner.distrib_ctx`
 from .losses import LaCViTLoss, n_positive_anchors
@@ -20,8 +21,8 @@ from .augment import make_views, source_sizes
 
 # %% auto #0
 __all__ = ['WorldInfo', 'world_info', 'is_distributed', 'is_main_process', 'rank0_only', 'collective_device', 'any_process',
-           'gather_sizes', 'gather_with_grad', 'DistributedLoss', 'GlobalBatchDL', 'draw_views', 'launcher_ctx',
-           'free_port']
+           'gather_sizes', 'gather_with_grad', 'DistributedLoss', 'GlobalBatchDL', 'GlobalBatches', 'draw_views',
+           'launcher_ctx', 'free_port']
 
 # %% ../nbs/09_distributed.ipynb #201780d9
 WorldInfo = namedtuple('WorldInfo', 'rank world_size')
@@ -169,7 +170,7 @@ class DistributedLoss(nn.Module):
             out = out + (tot[0] / W - out.detach())
         return out
 
-# %% ../nbs/09_distributed.ipynb #2227208f
+# %% ../nbs/09_distributed.ipynb #68dfbf21
 def _ceil_div(a, b): return -(-a // b)
 
 class GlobalBatchDL(DistributedDL):
@@ -242,11 +243,22 @@ class GlobalBatchDL(DistributedDL):
             off += k
         return torch.cat(out)
 
-@patch
-def _wrap_dl(self:DistributedTrainer, dl):
-    # fastai's `DistributedDL` broadcasts through CUDA (so gloo on a CPU fails) and gives every process a contiguous
-    # share of the epoch (so a step's images are not those of one process with the combined batch): see `GlobalBatchDL`
+
+# %% ../nbs/09_distributed.ipynb #e5cca3e0
+def _wrap_global(self, dl):
     return dl if isinstance(dl, DistributedDL) else GlobalBatchDL(dl, device=self.learn.model.device)
+
+class GlobalBatches(Callback):
+    "Makes the `DistributedTrainer` of this learner (fastai's `distrib_ctx`) deal `GlobalBatchDL`s; other learners keep fastai's"
+    order = DistributedTrainer.order - 1
+    # fastai's `DistributedDL` broadcasts through CUDA (so gloo on a CPU fails) and gives every process a contiguous
+    # share of the epoch (so a step's images are not those of one process with the combined batch): see `GlobalBatchDL`.
+    # The trainer of this learner alone gets the other loader: fastai's class is left as it is for every other learner.
+    def before_fit(self):
+        for cb in self.learn.cbs:
+            if isinstance(cb, DistributedTrainer): cb._wrap_dl = types.MethodType(_wrap_global, cb)
+    before_validate = before_fit # also for `validate` and `get_preds` outside a fit
+
 
 # %% ../nbs/09_distributed.ipynb #310af801
 def draw_views(x:torch.Tensor, # this process's normalised images [B, 3, H, W]
@@ -285,6 +297,7 @@ def launcher_ctx(learn, # the `Learner` to train
         dev = torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
         torch.cuda.set_device(dev); learn.dls.to(dev); learn.model.to(dev)
     kwargs.setdefault('cpu', not torch.cuda.is_available()) # without it Accelerate would not start gloo on a CPU
+    if not any(isinstance(cb, GlobalBatches) for cb in learn.cbs): learn.add_cb(GlobalBatches()) # a learner built without `lacvit_learner`
     return learn.distrib_ctx(**kwargs)
 
 def free_port() -> int:

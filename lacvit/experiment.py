@@ -6,7 +6,7 @@ Docs: https://lacvit.github.io/lacvit/experiment.html.md"""
 
 # %% ../nbs/13_experiment.ipynb #3937654c
 from __future__ import annotations
-import json, time
+import functools, json, time
 from dataclasses import asdict, replace, fields
 from pathlib import Path
 import numpy as np
@@ -43,10 +43,11 @@ def resolve_classes(spec:str|None, # comma-separated class names, or 'transfer'/
         return list(TRANSFER_CLASSES if spec == 'transfer' else PRETRAIN_CLASSES)
     return [c.strip() for c in spec.split(',') if c.strip()]
 
+@functools.lru_cache(maxsize=32)
 def check_size(arch:str, # timm architecture
                size:int|None, # the image size asked for (None: the architecture's own)
               ) -> int:
-    "The image size to train at: `size` if the architecture can take it, else a `UsageError` (checked on a weightless copy)"
+    "The image size to train at: `size` if the architecture can take it, else a `UsageError` (checked once, on a weightless copy)"
     import timm
     try:
         _check_name(arch)                                  # an unknown name gets the names it is close to

@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 from torch.autograd.function import once_differentiable
 from torch.utils.checkpoint import checkpoint
-from .losses import LaCViTLoss, n_positive_anchors
+from .losses import LaCViTLoss, n_positive_anchors, _check_views
 
 # %% auto #0
 __all__ = ['chunked_forward', 'Chunked', 'BlockwiseLaCViTLoss']
@@ -105,7 +105,7 @@ class BlockwiseLaCViTLoss(LaCViTLoss):
                 reduction:str='mean', # 'mean' over anchors with a positive, 'sum', or 'none' (one value per anchor view)
                ) -> torch.Tensor:
         "Same as `LaCViTLoss.forward`, computed `block_size` anchor views at a time"
-        self._check(features, labels, mask, reduction)
+        labels = _check_views(features, labels, mask, reduction)
         B, V, D = features.shape
         nv = V if self.contrast_mode == 'all' else 1
         rows, blocks = _anchor_blocks(B, anchors, max(1, self.block_size // nv), features.device)

@@ -31,7 +31,8 @@ import fastai.callback.schedule # fit_one_cycle, fit_flat_cos
 from .models import create_encoder, encoder_config, LaCViTModel, lacvit_splitter, model_input_size
 from .augment import find_normalize, Renormalizer, ViewAugment
 from .data import TensorLoader
-from .options import renamed, WEIGHTS_NOT_CHECKPOINT, RESUME_DIR_NOT_CHECKPOINT
+from .distributed import GlobalBatches
+from .options import check_keywords, check_number, check_batch, WEIGHTS_NOT_CHECKPOINT, RESUME_DIR_NOT_CHECKPOINT
 from .evaluation import encode
 from .linear import fit_linear_head, WD_GRID
 from .callback import (ContrastiveCallback, CONTRASTIVE_METHODS, HeadCallback, AugmentCallback, ResumeCheckpoint,
@@ -95,7 +96,7 @@ def check_input_size(dls:DataLoaders, # the data
                          "dynamic_img_size=True).") from None
     finally: enc.train()
 
-@renamed(checkpoint=WEIGHTS_NOT_CHECKPOINT)
+@check_keywords(Learner, checkpoint=WEIGHTS_NOT_CHECKPOINT)
 def lacvit_learner(dls:DataLoaders, # image DataLoaders (e.g. from `lacvit.datasets.get_dls`), float images in [0,1]
                    arch:str|nn.Module, # a timm model name, an encoder, or a `LaCViTModel`
                    pretrained:bool=True, # load the architecture's pretrained weights
@@ -116,11 +117,15 @@ def lacvit_learner(dls:DataLoaders, # image DataLoaders (e.g. from `lacvit.datas
     else:
         enc = arch if isinstance(arch, nn.Module) else create_encoder(arch, pretrained=pretrained, weights=weights, pool=pool)
         model = LaCViTModel(enc, n_classes, proj_dim=proj_dim)
+    n, bs = len(dls.train_ds), dls.train.bs
+    if dls.train.drop_last and n < bs:
+        raise ValueError(f"The training set has {n} images, fewer than one batch of {bs}, and fastai drops the last incomplete "
+                         f"training batch, so nothing would train: use a batch size of {n} or less (`bs=` of the DataLoaders)")
     if normalize: add_normalize(dls, encoder_config(model.encoder))
     check_input_size(dls, model)
     learn = Learner(dls, model, loss_func=ifnone(loss_func, CrossEntropyLossFlat()), opt_func=opt_func,
                     splitter=lacvit_splitter, metrics=ifnone(metrics, default_metrics(n_classes)), **kwargs)
-    learn.add_cb(NonFiniteGuard())
+    learn.add_cb(NonFiniteGuard()); learn.add_cb(GlobalBatches())
     return learn
 
 # %% ../nbs/07_learner.ipynb #d1435590
@@ -145,13 +150,7 @@ def fit_cos(self:Learner, n_epoch:int, # epochs
 # %% ../nbs/07_learner.ipynb #7fe56005
 SCHEDULES = dict(one_cycle='fit_one_cycle', flat_cos='fit_flat_cos', cos='fit_cos')
 
-def _check_number(name, v, lo=0., strict=True, integer=False, none_ok=True):
-    if v is None and none_ok: return
-    ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and math.isfinite(v)
-    if ok and integer: ok = float(v).is_integer()
-    if ok: ok = v > lo if strict else v >= lo
-    if not ok: raise ValueError(f"{name} must be {'an integer' if integer else 'a finite number'} "
-                                f"{'>' if strict else '>='} {lo:g}, got {v!r}")
+def _check_number(name, v, none_ok=True, **kw): return check_number(name, v, none_ok=none_ok, **kw)
 
 def _check_lr(lr):
     for v in ([lr.start, lr.stop] if isinstance(lr, slice) else [lr]): _check_number('lr', v)
@@ -275,7 +274,7 @@ def layer_decay_lr(learn:Learner, # the learner (its model gives the number of g
 
 # %% ../nbs/07_learner.ipynb #edda1313
 @patch
-@renamed(checkpoint=RESUME_DIR_NOT_CHECKPOINT)
+@check_keywords(checkpoint=RESUME_DIR_NOT_CHECKPOINT)
 def fit_contrastive(self:Learner,
                     epochs:int=15, # epochs of contrastive training
                     lr:float|slice=4e-3, # peak learning rate
@@ -301,16 +300,19 @@ def fit_contrastive(self:Learner,
     _check_number('tau', tau); _check_number('wd', wd, strict=False)
     if method not in CONTRASTIVE_METHODS: raise ValueError(f"Unknown contrastive method {method!r}: choose one of {CONTRASTIVE_METHODS}")
     if resume and resume_dir is None: raise ValueError("resume=True needs `resume_dir`: the folder of the fit's resumable state")
+    check_batch(method, self.dls.train.bs, 'the batch size')
     self.model.requires_grad_(True)
     self.logger(f"stage 1: {method} contrastive training, {epochs} epochs, lr {lr}, tau {tau}")
     cb = ContrastiveCallback(aug, method=method, tau=tau, base_tau=base_tau, n_views=n_views)
     fit = _fit_id(self, stage='contrastive', method=method, lr=str(lr), tau=tau, n_views=n_views, sched=sched, wd=wd,
                   precision=precision, layer_decay=layer_decay)
     pcbs, split, lr = _fast(self, lr, precision, layer_decay)
-    model.chunk_size = chunk_size
+    model.chunk_size, before = chunk_size, (self.loss_func, self.metrics, self.model.training)
     try:
         with _frozen(model.head), compiled(model.encoder, compile and epochs > 0):
             fit_with(self, sched, epochs, lr, wd, [cb] + pcbs + _checkpoint(resume_dir, 'contrastive', fit, resume) + listify(cbs), opt_func, split)
+    except BaseException: # fastai skips `after_fit` when a fit raises: put back the task's loss, metrics and mode
+        self.loss_func, self.metrics = before[:2]; self.model.train(before[2]); raise
     finally: model.chunk_size = None
     if epochs: _record_stage(self, f'stage 1: {method}')
     return self
@@ -328,7 +330,7 @@ def _features(learn, aug_copies):
     return tr, encode(model, learn.dls.valid, shard=True) if len(learn.dls.valid_ds) else (None, None)
 
 @patch
-@renamed(checkpoint=RESUME_DIR_NOT_CHECKPOINT)
+@check_keywords(checkpoint=RESUME_DIR_NOT_CHECKPOINT)
 def fit_head(self:Learner,
              head:str='linear', # 'linear' (converged, on cached features), 'sgd' (authors' recipe) or 'finetune' (whole network)
              epochs:int|None=None, # 'sgd' and 'finetune' only: epochs (default 100 and 10)
@@ -384,7 +386,7 @@ def fit_head(self:Learner,
 
 # %% ../nbs/07_learner.ipynb #b4a10603
 @patch
-@renamed(checkpoint=RESUME_DIR_NOT_CHECKPOINT)
+@check_keywords(checkpoint=RESUME_DIR_NOT_CHECKPOINT)
 @delegates(Learner.fit_contrastive, but=['resume_dir', 'resume'])
 def fit_lacvit(self:Learner,
                epochs:int=15, # stage 1 epochs (contrastive training of encoder and projection head)
@@ -407,7 +409,7 @@ def fit_lacvit(self:Learner,
 HEAD_INITS = ('probe', 'random', 'keep')
 
 @patch
-@renamed(checkpoint=RESUME_DIR_NOT_CHECKPOINT)
+@check_keywords(checkpoint=RESUME_DIR_NOT_CHECKPOINT)
 def fit_ce(self:Learner,
            epochs:int=15, # epochs of whole-network training
            lr:float|slice=4e-3, # peak learning rate, or `slice(encoder_lr, head_lr)`
@@ -488,7 +490,7 @@ def plot_stages(self:Learner, figsize=None, # size of the whole figure (default:
         else:
             ax.plot(st['losses'], label='train')
             if st['values']: ax.plot(st['iters'], [v[1] for v in st['values']], marker='o', label='valid')
-            if len(st['metric_names']) > 3 and st['values']:
+            if [n for n in st['metric_names'][3:] if n != 'time'] and st['values'] and len(st['values'][0]) > 2:
                 ax2 = ax.twinx()
                 ax2.plot(st['iters'], [v[2] for v in st['values']], color='tab:green', marker='.', label=st['metric_names'][3])
                 ax2.set_ylabel(st['metric_names'][3], color='tab:green')

@@ -50,7 +50,7 @@ class LinearHeadFit:
         ax.set_xscale('log'); ax.set_xlabel('weight decay'); ax.set_ylabel('accuracy'); ax.legend(fontsize=8)
         return fig
 
-# %% ../nbs/06_linear.ipynb #9517103c
+# %% ../nbs/06_linear.ipynb #548cf3fd
 def _check_xy(x, y, what):
     x = x.as_subclass(Tensor) if isinstance(x, Tensor) else torch.as_tensor(np.asarray(x))
     y = y.as_subclass(Tensor) if isinstance(y, Tensor) else torch.as_tensor(np.asarray(y))
@@ -83,6 +83,8 @@ class _Objective:
         self.last = (theta.copy(), Z)                  # the logits of the last point: the training accuracy comes free
         return loss.item(), g.double().cpu().numpy()
 
+
+# %% ../nbs/06_linear.ipynb #7a09ea33
 def fit_linear_head(train_feats:Tensor, # training features [N, D]
                     train_labels:Tensor, # training labels [N], integers in [0, n_classes)
                     valid_feats:Tensor|None=None, # validation features [M, D], to choose the weight decay
@@ -149,3 +151,4 @@ def fit_linear_head(train_feats:Tensor, # training features [N, D]
         Wr = Wb / sd
         lin.weight.copy_(Wr); lin.bias.copy_(bb - Wr @ mu)
     return LinearHeadFit(lin, lam, search, losses)
+

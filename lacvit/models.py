@@ -6,7 +6,7 @@ Docs: https://lacvit.github.io/lacvit/models.html.md"""
 
 # %% ../nbs/01_models.ipynb #470c53ae
 from __future__ import annotations
-import argparse, difflib, math, pickle, re, warnings
+import argparse, difflib, inspect, math, os, pickle, re, sys, warnings
 from pathlib import Path
 
 import torch
@@ -20,7 +20,7 @@ from timm.models import (build_model_with_cfg, generate_default_cfgs, get_arch_n
 from timm.models.vision_transformer import VisionTransformer, checkpoint_filter_fn as _vit_filter_fn
 from fastai.torch_core import params
 from .gradcache import chunked_forward
-from .options import renamed, WEIGHTS_NOT_CHECKPOINT
+from .options import check_keywords, WEIGHTS_NOT_CHECKPOINT
 
 
 # %% auto #0
@@ -224,6 +224,25 @@ def load_encoder_checkpoint(model:nn.Module, # the encoder to load into (in plac
     return report
 
 # %% ../nbs/01_models.ipynb #515d8d10
+def _timm_model(arch, **kw):
+    "`timm.create_model`, with a misspelt keyword and pretrained weights out of reach (offline) explained"
+    try: return timm.create_model(arch, **kw)
+    except TypeError as e:
+        m = re.search(r"(\w+)\.__init__\(\) got an unexpected keyword argument '(\w+)'", str(e))
+        if not m: raise
+        cls = getattr(sys.modules.get(model_entrypoint(get_arch_name(arch)).__module__), m[1], None)
+        names = set(inspect.signature(timm.create_model).parameters) | (set(inspect.signature(cls).parameters) if cls else set())
+        close = difflib.get_close_matches(m[2], sorted(names - {'kwargs'}), n=3, cutoff=0.6)
+        raise TypeError(f"{arch}: neither timm.create_model nor {m[1]} takes the keyword `{m[2]}`" +
+                        (f" (did you mean {' or '.join(f'`{c}`' for c in close)}?)" if close else '')) from None
+    except Exception as e:
+        if type(e).__name__ not in ('LocalEntryNotFoundError', 'OfflineModeIsEnabled') and not isinstance(e, ConnectionError): raise
+        why = 'HF_HUB_OFFLINE=1' if os.environ.get('HF_HUB_OFFLINE', '0') not in ('0', '', 'false', 'False') else 'no connection to the Hub'
+        raise FileNotFoundError(f"The pretrained weights of {arch} are not in the local Hugging Face cache and cannot be downloaded "
+                                f"({why}): download them once with a connection (they are then cached), start from a local file "
+                                "with weights='file.safetensors' (the command's --weights), or pass pretrained=False "
+                                "(--no-pretrained) to start from random weights") from None
+
 def _check_name(name:str):
     "Raise a helpful error for a timm name that does not exist"
     arch, tag = split_model_name_tag(name)
@@ -238,7 +257,7 @@ def _check_name(name:str):
             raise ValueError(f"Unknown pretrained tag {tag!r} for {arch}." +
                              (f" Did you mean: {', '.join(close)}?" if close else f" {arch} has no pretrained tags."))
 
-@renamed(checkpoint=WEIGHTS_NOT_CHECKPOINT)
+@check_keywords(checkpoint=WEIGHTS_NOT_CHECKPOINT)
 def create_encoder(arch:str|nn.Module, # timm name ('vit_base_patch16_224.orig_in21k_ft_in1k', 'beit_base_patch16_224', ...) or a model
                    pretrained:bool=True, # load timm's pretrained weights for a name (ignored when `weights` is given)
                    weights:str|Path|dict|None=None, # local weights (.safetensors / .pth, MAE and SimMIM formats) or a state dict
@@ -262,17 +281,15 @@ def create_encoder(arch:str|nn.Module, # timm name ('vit_base_patch16_224.orig_i
     elif weights is not None:  # local weights: read first (file errors before any model is built), no download
         _check_name(arch)
         weights = read_state_dict(weights) if name else _unwrap(weights, 'state dict')
-        enc = timm.create_model(arch, pretrained=False, num_classes=0,
-                                global_pool=pool or default_pool(arch, weights), **kwargs)
+        enc = _timm_model(arch, pretrained=False, num_classes=0, global_pool=pool or default_pool(arch, weights), **kwargs)
     else:
         _check_name(arch)
         pool = pool or default_pool(arch)
-        enc = timm.create_model(arch, pretrained=pretrained, num_classes=0,
-                                **(dict(global_pool=pool) if not pretrained else {}), **kwargs)
+        enc = _timm_model(arch, pretrained=pretrained, num_classes=0, **(dict(global_pool=pool) if not pretrained else {}), **kwargs)
         if pretrained and pool is not None and getattr(enc, 'global_pool', pool) != pool:
             # timm's weights fit the architecture's default layout: move them into the requested one, with the report
             weights, name = enc.state_dict(), f'{arch} (timm pretrained weights)'
-            enc = timm.create_model(arch, pretrained=False, num_classes=0, global_pool=pool, **kwargs)
+            enc = _timm_model(arch, pretrained=False, num_classes=0, global_pool=pool, **kwargs)
     if weights is not None: load_encoder_checkpoint(enc, weights, strict=strict, name=name)
     return enc
 

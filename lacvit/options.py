@@ -6,13 +6,14 @@ Docs: https://lacvit.github.io/lacvit/options.html.md"""
 
 # %% ../nbs/12_options.ipynb #d14147ef
 from __future__ import annotations
-import argparse, functools, math
+import argparse, difflib, functools, inspect, math, numbers
 from dataclasses import dataclass, field, fields, asdict, replace
 
 # %% auto #0
-__all__ = ['WEIGHTS_NOT_CHECKPOINT', 'RESUME_DIR_NOT_CHECKPOINT', 'LOGGERS', 'METHODS', 'DATASET_NAMES', 'DATASET_ALIASES',
-           'Settings', 'UsageError', 'renamed', 'flag', 'check_settings', 'check_compare', 'parse_methods',
-           'dataset_key', 'parser', 'settings_from_args', 'given_options']
+__all__ = ['MIN_BATCH', 'WEIGHTS_NOT_CHECKPOINT', 'RESUME_DIR_NOT_CHECKPOINT', 'LOGGERS', 'METHODS', 'DATASET_NAMES',
+           'DATASET_ALIASES', 'Settings', 'UsageError', 'flag', 'check_number', 'check_batch', 'check_keywords',
+           'check_settings', 'check_compare', 'parse_methods', 'dataset_key', 'parser', 'settings_from_args',
+           'given_options']
 
 # %% ../nbs/12_options.ipynb #4364e355
 def _opt(default, help, **kw): return field(default=default, metadata=dict(help=help, **kw))
@@ -59,17 +60,79 @@ class Settings:
         "The weight decay the encoder trains with: `wd`, else the optimiser's default"
         return self.wd if self.wd is not None else (0.05 if self.opt == 'adamw' else 1e-4)
 
-# %% ../nbs/12_options.ipynb #4e225e23
+# %% ../nbs/12_options.ipynb #84ae2745
 class UsageError(ValueError):
     "A bad command-line value or combination of values: reported in full, exit code 2"
 
-def renamed(**old:str):
-    "Decorator: a call with an old keyword in `old` (old name -> what to pass instead) is refused with a `TypeError` naming the new one"
+def flag(name:str, # a field of `Settings` (or another option's name)
+        ) -> str:
+    "The command-line spelling of option `name`"
+    return '--' + name.replace('_', '-')
+
+
+# %% ../nbs/12_options.ipynb #90072520
+def check_number(name:str, # what the message calls the value: an argument's name, or an option's `flag`
+                 v, # the value
+                 lo:float=0., # the bound
+                 strict:bool=True, # `v > lo` (False: `v >= lo`)
+                 integer:bool=False, # `v` must be a whole number
+                 none_ok:bool=False, # None passes
+                 error:type=ValueError, # the error to raise (`UsageError` for the command's options)
+                ):
+    "Refuse `v` unless it is a finite real number above `lo` (a whole one with `integer`); returns `v`"
+    if v is None and none_ok: return v
+    ok = isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+    if ok and integer: ok = float(v).is_integer()
+    if ok: ok = v > lo if strict else v >= lo
+    if not ok: raise error(f"{name} must be {'an integer' if integer else 'a finite number'} "
+                           f"{'>' if strict else '>='} {lo:g}, got {v!r}")
+    return v
+
+def _number(name, v, **kw): return check_number(flag(name), v, error=UsageError, **kw)
+
+
+# %% ../nbs/12_options.ipynb #df51e320
+MIN_BATCH = dict(lacvit=2, simclr=2, npair=4)
+
+def check_batch(method:str, # 'probe', 'ce', 'lacvit', 'simclr' or 'npair'
+                bs:int, # images per batch (per process under a launcher)
+                name:str='bs', # what the message calls the batch size
+                error:type=ValueError, # the error to raise
+               ):
+    "Refuse a batch too small for `method` to learn anything from (`MIN_BATCH`), saying why and what would work"
+    if bs >= MIN_BATCH.get(method, 1): return
+    why = ("N-pair contrasts each class's pair with the pairs of the other classes, so a batch needs two classes with "
+           "two images each" if method == 'npair' else
+           f"{method} contrasts each image's views with the other images of the batch, so a batch of one has no "
+           "negatives and its loss is 0 whatever the encoder does")
+    raise error(f"{name} {bs} is too small for {method}: {why}. Use {name} {MIN_BATCH[method]} or more (the authors use 64 or more).")
+
+
+# %% ../nbs/12_options.ipynb #2d850498
+def _params(f):
+    "The names `f` takes as keywords, and whether it takes any other (`**kwargs`)"
+    ps = inspect.signature(f).parameters.values()
+    return {p.name for p in ps if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}, any(p.kind == p.VAR_KEYWORD for p in ps)
+
+def check_keywords(*accepts, # callables that the decorated function passes its `**kwargs` on to
+                   **renamed:str): # old keyword name -> what to pass instead
+    "Decorator: refuse an old keyword naming the new one, and an unknown one naming the close ones (difflib), with a `TypeError`"
     def deco(f):
+        known, name = [], f.__qualname__.removesuffix('.__init__')
         @functools.wraps(f)
         def _f(*args, **kwargs):
-            for o, new in old.items():
-                if o in kwargs: raise TypeError(f"{f.__qualname__}() no longer takes `{o}=`: {new}")
+            for o, new in renamed.items():
+                if o in kwargs: raise TypeError(f"{name}() no longer takes `{o}=`: {new}")
+            if not known:                                  # on the first call, when every decorator has run
+                (names, more), others = _params(f), [_params(a.__init__ if isinstance(a, type) else a) for a in accepts]
+                open_ = (more and not accepts) or any(m for _, m in others)
+                known.append(None if open_ else names.union(*(n for n, _ in others)))
+            bad = [k for k in kwargs if known[0] is not None and k not in known[0]]
+            if bad:
+                hints = [f"`{k}`" + (f" (did you mean {' or '.join(f'`{c}`' for c in close)}?)"
+                                     if (close := difflib.get_close_matches(k, sorted(known[0]), n=3, cutoff=0.6)) else '')
+                         for k in bad]
+                raise TypeError(f"{name}() got an unexpected keyword argument {', '.join(hints)}")
             return f(*args, **kwargs)
         return _f
     return deco
@@ -77,25 +140,19 @@ def renamed(**old:str):
 WEIGHTS_NOT_CHECKPOINT = "pass `weights=` (the weights the encoder starts from); the resumable state of a fit is `resume_dir=`"
 RESUME_DIR_NOT_CHECKPOINT = ("pass `resume_dir=` (the folder of the fit's resumable state); the weights a model starts from "
                              "are `weights=` of `create_encoder` and `lacvit_learner`")
+Settings.__init__ = check_keywords(checkpoint="pass `weights=` (the weights the encoder starts from; the command's --weights)")(Settings.__init__)
 
-def flag(name:str, # a field of `Settings` (or another option's name)
-        ) -> str:
-    "The command-line spelling of option `name`"
-    return '--' + name.replace('_', '-')
 
-def _number(name, v, lo=0., strict=True, integer=False):
-    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-    if ok and integer: ok = float(v).is_integer()
-    if ok: ok = v > lo if strict else v >= lo
-    if not ok: raise UsageError(f"{flag(name)} must be {'an integer' if integer else 'a finite number'} "
-                                f"{'>' if strict else '>='} {lo:g}, got {v!r}")
-
+# %% ../nbs/12_options.ipynb #ea88ad8d
 LOGGERS = ('csv', 'tensorboard', 'wandb')
 
 def check_settings(s:Settings, # the settings to check
                    methods:list|None=None, # the methods that will run (some checks depend on them)
                   ) -> Settings:
-    "Refuse a value that cannot work, naming its option; returns `s`"
+    "Refuse a value that cannot work, naming its option; returns `s` (checked once: a second call with the same values returns at once)"
+    methods = list(methods or [])
+    key = (tuple(methods), tuple(asdict(s).items()))
+    if getattr(s, '_checked', None) == key: return s
     for name in ('epochs', 'seed'): _number(name, getattr(s, name), strict=False, integer=True)
     for name in ('bs',): _number(name, getattr(s, name), lo=1, strict=False, integer=True)
     for name in ('head_epochs', 'size', 'n_per_class', 'num_workers'):
@@ -125,7 +182,7 @@ def check_settings(s:Settings, # the settings to check
     if dataset_key(s.dataset) == 'folder' and s.path is None:
         raise UsageError("lacvit train folder needs --path: the root folder of your images (root/<class>/*.jpg, or "
                          "root/train/<class>/ and root/test/<class>/)")
-    methods = methods or []
+    for m in methods: check_batch(m, s.bs, flag('bs'), UsageError)
     trained = [m for m in methods if m != 'probe']
     if trained and s.epochs == 0 and (s.head == 'linear' or 'ce' in trained):
         raise UsageError(f"--epochs 0 trains nothing for {', '.join(trained)}: give the encoder some epochs, or run "
@@ -133,16 +190,17 @@ def check_settings(s:Settings, # the settings to check
     if s.head == 'linear' and (s.head_epochs is not None or s.head_lr is not None):
         raise UsageError("--head-epochs and --head-lr apply to --head sgd or finetune: the linear head is solved to "
                          "convergence, with its weight decay chosen on the validation split")
+    s._checked = key
     return s
 
+
+# %% ../nbs/12_options.ipynb #3b3f0a61
 def check_compare(seeds:int, # seeds per method
                   test:str='ttest', # the paired test over seeds
                  ):
     "Refuse a seed count below 1 or an unknown paired test (the options of `lacvit compare` beyond `Settings`)"
     if not isinstance(seeds, int) or seeds < 1: raise UsageError(f"--seeds must be at least 1, got {seeds!r}")
     if test not in ('ttest', 'wilcoxon'): raise UsageError(f"--test must be ttest or wilcoxon, got {test!r}")
-
-Settings.__init__ = renamed(checkpoint="pass `weights=` (the weights the encoder starts from; the command's --weights)")(Settings.__init__)
 
 
 # %% ../nbs/12_options.ipynb #cc900de7

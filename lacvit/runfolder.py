@@ -38,6 +38,21 @@ def write_atomic(fn:str|Path, # the file to write
     return fn
 
 
+# %% ../nbs/13a_runfolder.ipynb #db2fcf9d
+def _lock_folder(path:Path):
+    "Create `path` and hold its `.lock` (an operating-system lock, released when the process ends, however it ends)"
+    path.mkdir(parents=True, exist_ok=True)
+    lock = open(path/'.lock', 'a+')
+    try: fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.seek(0); who = lock.read().strip()
+        lock.close()
+        raise UsageError(f"{path} is being written by another lacvit run ({who or 'pid unknown'}): wait for it "
+                         "to finish, or choose another --out") from None
+    lock.seek(0); lock.truncate(); lock.write(f"pid {os.getpid()}"); lock.flush()
+    return lock
+
+
 # %% ../nbs/13a_runfolder.ipynb #7a47335e
 class RunFolder:
     "The report folder of one command: claimed by one process at a time, files written atomically, finished runs kept for `--resume`"
@@ -48,15 +63,7 @@ class RunFolder:
                  resume:bool=False, # continue the run in the folder (its run.json must exist)
                 ):
         self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
-        self._lock = open(self.path/'.lock', 'a+')
-        try: fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._lock.seek(0); who = self._lock.read().strip()
-            self._lock.close()
-            raise UsageError(f"{self.path} is being written by another lacvit run ({who or 'pid unknown'}): wait for it "
-                             "to finish, or choose another --out") from None
-        self._lock.seek(0); self._lock.truncate(); self._lock.write(f"pid {os.getpid()}"); self._lock.flush()
+        self._lock = _lock_folder(self.path)
         others = [p for p in self.path.iterdir() if p.name != '.lock']
         if resume:
             if not (self.path/'run.json').exists():

@@ -112,11 +112,13 @@ def resume_check(names=None, # scenarios of `RESUME_SCENARIOS` to run (default: 
                             equal=bool(b) and a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)))
     return res
 
-# %% ../nbs/15_test_utils.ipynb #f32575f4
+# %% ../nbs/15_test_utils.ipynb #e3d81db4
 _CUB_NAMES = ['001.Black_footed_Albatross', '002.Laysan_Albatross', '003.Sooty_Albatross']
 _PETS_BREEDS = [('Abyssinian', 1, 1), ('american_bulldog', 2, 1), ('american_pit_bull_terrier', 2, 2)]
 _CIFAR100_FIX = [('aquatic_mammals', 'beaver'), ('aquatic_mammals', 'dolphin'), ('fish', 'trout')]
 
+
+# %% ../nbs/15_test_utils.ipynb #dea61dda
 def make_fixture(name:str, # 'cifar10', 'cifar100', 'cifar100_flat', 'cub', 'pets', 'flowers', 'folder' or 'folder_split'
                  dest, # folder to write into
                  n_classes:int=3, # classes (at most 3 for cub, pets and cifar100 get real class names)
@@ -195,6 +197,7 @@ def make_fixture(name:str, # 'cifar10', 'cifar100', 'cifar100_flat', 'cub', 'pet
                     for i in range(m): img(root/split/f'class_{k}'/f'img_{i}{ext}')
         return root
     raise ValueError(f"No fixture for {name!r}")
+
 
 # %% ../nbs/15_test_utils.ipynb #f3e22e3a
 def sgd_replay(model:nn.Module, # projection model: images [n,3,H,W] -> [n,dim] (L2-normalised here)
@@ -296,7 +299,7 @@ def views_check(x:torch.Tensor, # the global batch [N, 3, H, W] in [0, 1]; each 
     if hw is not None: mine = TensorImage(mine); mine.source_hw = hw[rank * B:(rank + 1) * B]
     return draw_views(mine, ViewAugment(size or x.shape[-1], n_views=n_views), Renormalizer())
 
-# %% ../nbs/15_test_utils.ipynb #4ad6692b
+# %% ../nbs/15_test_utils.ipynb #25698d8e
 def ddp_learner(bs:int=32, # the global batch: each of the launcher's processes gets `bs // world_size` images
                 seed:int=0, # seed of the split, the initialisation and the shuffling
                ):
@@ -314,6 +317,8 @@ def ddp_learner(bs:int=32, # the global batch: each of the launcher's processes 
     learn.logger = lambda *a, **k: None
     return learn
 
+
+# %% ../nbs/15_test_utils.ipynb #9a53e510
 DDP_FITS = { # name: fit(learn, checkpoint folder, resume), each stage for an epoch or two
     'lacvit': lambda l, ck, r: l.fit_lacvit(1, head_wd=0.1, resume_dir=ck, resume=r),
     'simclr, sgd head': lambda l, ck, r: l.fit_lacvit(1, method='simclr', head='sgd', head_epochs=1, resume_dir=ck, resume=r),
@@ -333,11 +338,12 @@ def ddp_variant(name:str|None, # one of `DDP_VARIANTS` (None: nothing is taken a
                ):
     "Inside the block, one piece of the multi-process path is taken away, to show that the tests fail without it"
     import lacvit.callback as cb
-    from fastai.distributed import DistributedDL, DistributedTrainer
+    import lacvit.distributed as ld
+    from fastai.distributed import DistributedDL
     from lacvit.augment import make_views
     from lacvit.losses import MultiViewLoss
     if name is not None and name not in DDP_VARIANTS: raise ValueError(f"Unknown variant {name!r}: choose one of {DDP_VARIANTS}")
-    saved = cb.ContrastiveCallback.loss_func, cb.draw_views, DistributedTrainer._wrap_dl
+    saved = cb.ContrastiveCallback.loss_func, cb.draw_views, ld._wrap_global
     class _CPUBroadcastDL(DistributedDL): _broadcast = GlobalBatchDL._broadcast # fastai's dealing, any backend
     if name == 'gather':
         cb.ContrastiveCallback.loss_func = lambda self: MultiViewLoss(LaCViTLoss(self.tau, self.base_tau), self.n_views,
@@ -345,10 +351,12 @@ def ddp_variant(name:str|None, # one of `DDP_VARIANTS` (None: nothing is taken a
     if name == 'shared views': cb.draw_views = make_views
     if name in ('global batches', 'shim'):
         cls = _CPUBroadcastDL if name == 'global batches' else DistributedDL
-        DistributedTrainer._wrap_dl = lambda self, dl: dl if isinstance(dl, DistributedDL) else cls(dl, device=self.learn.model.device)
+        ld._wrap_global = lambda self, dl: dl if isinstance(dl, DistributedDL) else cls(dl, device=self.learn.model.device)
     try: yield
-    finally: cb.ContrastiveCallback.loss_func, cb.draw_views, DistributedTrainer._wrap_dl = saved
+    finally: cb.ContrastiveCallback.loss_func, cb.draw_views, ld._wrap_global = saved
 
+
+# %% ../nbs/15_test_utils.ipynb #d8c41fb2
 class _Probe(Callback):
     "Records what the multi-process tests compare: the first training input of each fit and the rows the kNN metric scored"
     order = 0 # after the callbacks that make the views (-5)
@@ -369,6 +377,8 @@ def ddp_result_path(out, # the folder of the results
     "Where process `rank` of `tests/ddp_fit.py` saves the result of fit `name`"
     return Path(out)/f'{_slug(name, variant)}.rank{rank}.pt'
 
+
+# %% ../nbs/15_test_utils.ipynb #d7547e64
 def ddp_fit(name:str, # a fit of `DDP_FITS`
             out, # folder for the fit's checkpoints and export
             bs:int=32, # the global batch size
@@ -411,6 +421,8 @@ def ddp_fit(name:str, # a fit of `DDP_FITS`
                exported=export.exists(), main=is_main_process(), world=tuple(world_info()))
     return res
 
+
+# %% ../nbs/15_test_utils.ipynb #aa8de1cd
 def run_ddp_fits(out, # folder for checkpoints, exports and results
                  fits:list, # `FIT` or `FIT:VARIANT` items (fits of `DDP_FITS`, variants of `DDP_VARIANTS`), run in order
                  kill:tuple|None=None, # `(FIT, STAGE, EPOCH)`: rank 0 kills itself there
@@ -433,3 +445,4 @@ def run_ddp_fits(out, # folder for checkpoints, exports and results
         if res.get('head'): what += f"; linear head: valid_acc {res['head']['valid_acc']:.4f}"
         print(f"{name}{' without the ' + variant if variant else ''}, {world} process{'es' * (world > 1)}"
               f"{', resumed' if res.get('resumed') else ''}: {what} ({time.time() - t0:.1f} s)", flush=True)
+
