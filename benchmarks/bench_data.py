@@ -7,7 +7,8 @@ For each setting, measured side by side (interleaved repeats) in one process:
   share = aug / (aug + step)      goal: < 15%
 The share is given from the medians and from the minima (the minima are the better estimate when other processes
 add noise); the goal is judged on the minima.
-Settings: a dim-192 depth-6 ViT at 32 px (patch 4, B=128) and timm's ViT-S/16 at 224 px (B=32).
+Settings: a dim-192 depth-6 ViT at 32 px (patch 4, B=128) and timm's ViT-S/16 at 224 px (B=32), its views made
+from 224 px images or from uint8 full-resolution sources of 500 x 375 (half of them portrait, padded to 500 x 500).
 With --kornia (and kornia importable) the equivalent kornia pipeline is timed in the same loop for comparison.
 
     python benchmarks/bench_data.py [--threads 2] [--repeats 3] [--bf16] [--kornia] [--quick] [--out FILE]
@@ -35,6 +36,17 @@ def settings(quick):
            32, 32 if quick else 128)
     yield ('ViT-S/16, 224px', lambda: timm.create_model('vit_small_patch16_224', pretrained=False, num_classes=0),
            224, 8 if quick else 32)
+    yield ('ViT-S/16, 224px, from 500x375 sources', lambda: timm.create_model('vit_small_patch16_224', pretrained=False, num_classes=0),
+           224, 8 if quick else 32)
+
+
+def batch(name, size, B):
+    "The batch the views are made from: `size` images in [0, 1], or uint8 sources of 500 x 375 (half portrait), padded"
+    if 'sources' not in name: return torch.rand(B, 3, size, size)
+    from fastai.torch_core import TensorImage
+    x = TensorImage((torch.rand(B, 3, 500, 500) * 255).to(torch.uint8))
+    x.source_hw = torch.tensor([[375, 500], [500, 375]] * (B // 2))
+    return x
 
 
 def kornia_views(size):
@@ -74,8 +86,8 @@ def main():
         torch.manual_seed(0)
         model = make().train()
         aug = ViewAugment(size)
-        x = torch.rand(B, 3, size, size)
-        kv = kornia_views(size) if use_kornia else None
+        x = batch(name, size, B)
+        kv = kornia_views(size) if use_kornia and 'sources' not in name else None
 
         views = aug(x).flatten(0, 1)
 

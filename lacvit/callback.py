@@ -128,7 +128,7 @@ class AugmentCallback(Callback):
     def before_batch(self):
         if self.training: self.learn.xb = (draw_views(self.xb[0], self.view_aug, self.renorm)[:, 0],)
 
-# %% ../nbs/05_callback.ipynb #a9a6d83e
+# %% ../nbs/05_callback.ipynb #0725df74
 CHECKPOINT_FORMAT = 'lacvit-resume/1'
 
 def _np_state():
@@ -173,6 +173,8 @@ def model_signature(model:nn.Module, # the model whose parameter names and shape
     h = hashlib.sha1(';'.join(f"{k}:{tuple(v.shape)}" for k, v in sd.items()).encode()).hexdigest()[:12]
     return f"{sum(v.numel() for v in sd.values())} values in {len(sd)} tensors, layout {h}"
 
+
+# %% ../nbs/05_callback.ipynb #5af6a2e9
 def write_checkpoint(fname:str|Path, # the safetensors file to write (atomically: beside it, then renamed)
                      tensors:dict, # name -> tensor
                      meta:dict, # JSON-able values
@@ -181,6 +183,8 @@ def write_checkpoint(fname:str|Path, # the safetensors file to write (atomically
     tensors = {k: v.detach().cpu().contiguous().clone() for k, v in tensors.items()}
     write_atomic(fname, lambda p: save_file(tensors, str(p), metadata={'format': CHECKPOINT_FORMAT, 'lacvit': json.dumps(meta)}))
 
+
+# %% ../nbs/05_callback.ipynb #477e6986
 def read_checkpoint(fname:str|Path, # a file written by `write_checkpoint`
                    ) -> tuple[dict, dict]:
     "`(tensors, meta)` of a lacvit checkpoint, read without unpickling anything; any other file is refused"
@@ -196,6 +200,7 @@ def read_checkpoint(fname:str|Path, # a file written by `write_checkpoint`
     raise ValueError(f"{fname} is not a lacvit resume checkpoint: {why}. lacvit resumes only from the safetensors "
                      "files its fits write, and never unpickles a checkpoint (a pickle can run code). Resume from a file "
                      "this version of lacvit wrote, or start the fit without resume.")
+
 
 # %% ../nbs/05_callback.ipynb #94618c32
 _HIST = ('losses', 'iters', 'values', 'lrs')

@@ -24,7 +24,7 @@ __all__ = ['WorldInfo', 'world_info', 'is_distributed', 'is_main_process', 'rank
            'gather_sizes', 'gather_with_grad', 'DistributedLoss', 'GlobalBatchDL', 'GlobalBatches', 'draw_views',
            'launcher_ctx', 'free_port']
 
-# %% ../nbs/09_distributed.ipynb #201780d9
+# %% ../nbs/09_distributed.ipynb #28a79c39
 WorldInfo = namedtuple('WorldInfo', 'rank world_size')
 
 def world_info() -> WorldInfo:
@@ -32,16 +32,21 @@ def world_info() -> WorldInfo:
     if dist.is_available() and dist.is_initialized(): return WorldInfo(dist.get_rank(), dist.get_world_size())
     return WorldInfo(0, 1)
 
+
+# %% ../nbs/09_distributed.ipynb #7bd5fb22
 def is_distributed() -> bool:
     "True when torch.distributed is initialised with more than one process (plain torch, fastai's `distrib_ctx`, Accelerate)"
     return world_info().world_size > 1
 
-# %% ../nbs/09_distributed.ipynb #52da2967
+
+# %% ../nbs/09_distributed.ipynb #b82e412e
 def is_main_process() -> bool:
     "True on rank 0 and in a single process: the process that writes checkpoints, exports and reports"
     if dist.is_available() and dist.is_initialized(): return dist.get_rank() == 0
     return int(os.environ.get('RANK', 0)) == 0 # started by a launcher, before or after the process group exists
 
+
+# %% ../nbs/09_distributed.ipynb #a213fe55
 def rank0_only(fn, # a function with a side effect only one process should have (writing a report, printing)
               ):
     "Decorator: `fn` runs on the main process only and returns `None` on the others"
@@ -49,12 +54,16 @@ def rank0_only(fn, # a function with a side effect only one process should have 
     def _inner(*args, **kwargs): return fn(*args, **kwargs) if is_main_process() else None
     return _inner
 
+
+# %% ../nbs/09_distributed.ipynb #a38bbe64
 def collective_device() -> torch.device:
     "Where tensors for collectives live: the current CUDA device with NCCL, else the CPU (gloo)"
     if dist.is_available() and dist.is_initialized() and dist.get_backend() == 'nccl':
         return torch.device('cuda', torch.cuda.current_device())
     return torch.device('cpu')
 
+
+# %% ../nbs/09_distributed.ipynb #2255b0ed
 def any_process(flag:bool, # this process's answer
                ) -> bool:
     "True when `flag` is true on any process, so that all of them take the same branch (every process must call it)"
@@ -63,7 +72,8 @@ def any_process(flag:bool, # this process's answer
     dist.all_reduce(t, op=dist.ReduceOp.MAX)
     return bool(t.item())
 
-# %% ../nbs/09_distributed.ipynb #ab740557
+
+# %% ../nbs/09_distributed.ipynb #3f8460bd
 def gather_sizes(n:int, # this process's number of rows
                  device=None, # where the size tensor lives (a CUDA device for NCCL)
                  extra:tuple=(), # more integers to gather along (e.g. flags that must agree between processes)
@@ -75,6 +85,8 @@ def gather_sizes(n:int, # this process's number of rows
     dist.all_gather(out, t)
     return torch.stack(out)
 
+
+# %% ../nbs/09_distributed.ipynb #7e527f39
 def _all_gather_cat(t:torch.Tensor, sizes:list) -> torch.Tensor:
     "Concatenation over processes of `t` (rows `sizes[r]` on process r): pad to the largest, all_gather, strip (no grad)"
     m = max(sizes)
@@ -106,6 +118,7 @@ def gather_with_grad(t:torch.Tensor, # [n_local, ...] this process's rows (n_loc
     if len(sizes) != dist.get_world_size() or sizes[dist.get_rank()] != len(t):
         raise ValueError(f"sizes {sizes} do not match world size {dist.get_world_size()} / this process's {len(t)} rows")
     return _GatherWithGrad.apply(t, [int(s) for s in sizes])
+
 
 # %% ../nbs/09_distributed.ipynb #9b527006
 class DistributedLoss(nn.Module):
@@ -287,7 +300,7 @@ def draw_views(x:torch.Tensor, # this process's normalised images [B, 3, H, W]
             c += w
         return renorm.encode(aug.apply(x, mine, antialias=hw is not None))
 
-# %% ../nbs/09_distributed.ipynb #8a9d2402
+# %% ../nbs/09_distributed.ipynb #3de888ad
 def launcher_ctx(learn, # the `Learner` to train
                  **kwargs, # passed to fastai's `Learner.distrib_ctx` (and on to Accelerate's `Accelerator`)
                 ):
@@ -300,8 +313,11 @@ def launcher_ctx(learn, # the `Learner` to train
     if not any(isinstance(cb, GlobalBatches) for cb in learn.cbs): learn.add_cb(GlobalBatches()) # a learner built without `lacvit_learner`
     return learn.distrib_ctx(**kwargs)
 
+
+# %% ../nbs/09_distributed.ipynb #6d5588b4
 def free_port() -> int:
     "A TCP port on 127.0.0.1 that is free now"
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
+

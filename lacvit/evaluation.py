@@ -22,6 +22,7 @@ from fastai.data.core import DataLoaders
 from fastcore.basics import ifnone
 from .augment import Renormalizer, make_views
 from .distributed import is_distributed, GlobalBatchDL, draw_views
+from .options import check_number
 
 # %% auto #0
 __all__ = ['ordered_dl', 'eval_mode', 'run_model', 'EvalResult', 'confusion_matrix', 'evaluate', 'get_embeddings', 'encode',
@@ -29,7 +30,7 @@ __all__ = ['ordered_dl', 'eval_mode', 'run_model', 'EvalResult', 'confusion_matr
            'partition_isotropy', 'plot_embeddings', 'sample_pairs', 'pairwise_cosines', 'plot_cosine_hist',
            'to_markdown', 'compare_methods']
 
-# %% ../nbs/08_evaluation.ipynb #747b6124
+# %% ../nbs/08_evaluation.ipynb #470c2e16
 def ordered_dl(dl): # a fastai or PyTorch `DataLoader`, or any iterable of `(x, y)` batches
     "A loader over the same items that yields each of them once, in dataset order"
     if isinstance(dl, DataLoaders):
@@ -43,6 +44,8 @@ def ordered_dl(dl): # a fastai or PyTorch `DataLoader`, or any iterable of `(x, 
         if dl.drop_last: raise ValueError("This PyTorch DataLoader drops its last batch: build it with `drop_last=False`")
     return dl
 
+
+# %% ../nbs/08_evaluation.ipynb #797cffad
 @contextmanager
 def eval_mode(model:nn.Module, # the model to put in eval mode inside the `with` block
              ):
@@ -52,6 +55,7 @@ def eval_mode(model:nn.Module, # the model to put in eval mode inside the `with`
     try: yield model
     finally:
         for m,t in flags: m.training = t
+
 
 # %% ../nbs/08_evaluation.ipynb #198f8159
 def _plain(t) -> Tensor:
@@ -140,7 +144,7 @@ def _save(fig, save_path):
         fig.savefig(save_path, dpi=120, bbox_inches='tight')
     return fig
 
-# %% ../nbs/08_evaluation.ipynb #db6fd28c
+# %% ../nbs/08_evaluation.ipynb #a146eeb2
 def confusion_matrix(targs:Tensor, # actual classes [N]
                      preds:Tensor, # predicted classes [N]
                      n_classes:int, # number of classes (size of the matrix)
@@ -149,6 +153,8 @@ def confusion_matrix(targs:Tensor, # actual classes [N]
     targs, preds = _plain(targs).long().view(-1), _plain(preds).long().view(-1)
     return torch.bincount(targs*n_classes + preds, minlength=n_classes*n_classes).view(n_classes, n_classes)
 
+
+# %% ../nbs/08_evaluation.ipynb #305c5eb2
 def evaluate(model_or_learn, # an `nn.Module` whose `forward` gives logits, or a `Learner`
              dl, # loader of `(x, y)` batches (or an index into `learn.dls`); every item is scored once, in order
              topk:Sequence[int]=(1,5), # which top-k accuracies to report
@@ -174,6 +180,7 @@ def evaluate(model_or_learn, # an `nn.Module` whose `forward` gives logits, or a
     res.update(per_class=cm.diag().double() / cm.sum(1).double(), confusion=cm, n=len(y), n_classes=C,
                vocab=None if vocab is None else list(vocab), logits=logits, targs=y, preds=preds)
     return res
+
 
 # %% ../nbs/08_evaluation.ipynb #12654106
 _KINDS = ('embed', 'project', 'logits')
@@ -212,7 +219,7 @@ def encode(model:nn.Module, # a `LaCViTModel`
     if aug is not None: y = y.repeat_interleave(aug.n_views) # views are sample-major: the copies of image 0 come first
     return (f, y) if sdl is None else (sdl.gather_pass(f), sdl.gather_pass(y))
 
-# %% ../nbs/08_evaluation.ipynb #1aa7a08c
+# %% ../nbs/08_evaluation.ipynb #d3682576
 def knn_predict(train_feats:Tensor, # memory features [N, D]
                 train_labels:Tensor, # memory labels [N] (any integers)
                 query_feats:Tensor, # query features [M, D]
@@ -230,7 +237,7 @@ def knn_predict(train_feats:Tensor, # memory features [N, D]
     if len(ytr) != len(mem): raise ValueError(f"{len(mem)} memory features but {len(ytr)} labels")
     if exclude_self and len(q) != len(mem):
         raise ValueError(f"exclude_self=True needs the queries to be the memory (same rows): {len(q)} queries vs {len(mem)} memory rows")
-    if temperature is not None and temperature <= 0: raise ValueError(f"temperature must be > 0 (or None), got {temperature}")
+    check_number('temperature', temperature, none_ok=True)
     kk = min(k, len(mem) - int(exclude_self))
     if k < 1 or kk < 1: raise ValueError(f"Need k >= 1 and a memory with at least {1+int(exclude_self)} rows (k={k}, memory={len(mem)})")
     classes, ytr = torch.unique(ytr, return_inverse=True)
@@ -248,6 +255,8 @@ def knn_predict(train_feats:Tensor, # memory features [N, D]
         preds.append(classes[votes.argmax(1)])
     return torch.cat(preds) if preds else classes.new_empty(0)
 
+
+# %% ../nbs/08_evaluation.ipynb #876730bd
 def knn_accuracy(train_feats:Tensor, # memory features [N, D]
                  train_labels:Tensor, # memory labels [N]
                  query_feats:Tensor, # query features [M, D]
@@ -264,7 +273,8 @@ def knn_accuracy(train_feats:Tensor, # memory features [N, D]
     p = knn_predict(train_feats, train_labels, query_feats, k, temperature, exclude_self, chunk_size)
     return (p.cpu() == ql.cpu()).double().mean().item()
 
-# %% ../nbs/08_evaluation.ipynb #68ebf7de
+
+# %% ../nbs/08_evaluation.ipynb #511087e1
 def fit_linear_probe(train_feats:Tensor, # features [N, D]
                      train_labels:Tensor, # labels [N]
                      C:float|Sequence[float]=1.0, # inverse L2 strength; a list: chosen on a validation split of the training features
@@ -293,6 +303,8 @@ def fit_linear_probe(train_feats:Tensor, # features [N, D]
     pipe.C_, pipe.valid_scores_ = best, scores
     return pipe
 
+
+# %% ../nbs/08_evaluation.ipynb #c6ec373e
 def linear_probe_accuracy(train_feats:Tensor, # training features [N, D]
                           train_labels:Tensor, # training labels [N]
                           test_feats:Tensor, # test features [M, D]
@@ -308,6 +320,7 @@ def linear_probe_accuracy(train_feats:Tensor, # training features [N, D]
     Xt, yt = _plain(test_feats).double().cpu().numpy(), _plain(test_labels).long().cpu().numpy().reshape(-1)
     if len(Xt) != len(yt): raise ValueError(f"{len(Xt)} test features but {len(yt)} labels")
     return float(pipe.score(Xt, yt))
+
 
 # %% ../nbs/08_evaluation.ipynb #86ee9716
 def _feats64(feats) -> Tensor:
@@ -404,7 +417,7 @@ def plot_embeddings(embs:dict, # name -> `(features [N, D], labels [N])` (or bar
     fig.suptitle('PCA' if method == 'pca' else 't-SNE'); fig.tight_layout()
     return _save(fig, save_path)
 
-# %% ../nbs/08_evaluation.ipynb #fda6b226
+# %% ../nbs/08_evaluation.ipynb #c150be25
 def sample_pairs(n:int, # number of items
                  n_pairs:int=20000, # pairs wanted (all pairs when there are at most this many)
                  seed:int=0, # seed of the random pairs
@@ -416,6 +429,8 @@ def sample_pairs(n:int, # number of items
     i = rng.integers(0, n, n_pairs)
     return i, (i + rng.integers(1, n, n_pairs)) % n
 
+
+# %% ../nbs/08_evaluation.ipynb #174e3984
 def pairwise_cosines(feats:Tensor, # embeddings [N, D]
                      labels:Tensor|None=None, # optional labels [N]
                      n_pairs:int=20000, # pairs sampled (all pairs for small sets)
@@ -430,6 +445,8 @@ def pairwise_cosines(feats:Tensor, # embeddings [N, D]
     y = _plain(labels).view(-1).cpu()
     return cos, y[i] == y[j]
 
+
+# %% ../nbs/08_evaluation.ipynb #2adf52a7
 def plot_cosine_hist(embs:dict, # name -> features, or `(features, labels)` to split same/different-class pairs
                      n_pairs:int=20000, # random pairs per set (all pairs for small sets)
                      bins:int=60, # histogram bins over [-1, 1]
@@ -456,7 +473,8 @@ def plot_cosine_hist(embs:dict, # name -> features, or `(features, labels)` to s
     fig.tight_layout()
     return _save(fig, save_path)
 
-# %% ../nbs/08_evaluation.ipynb #2eee3628
+
+# %% ../nbs/08_evaluation.ipynb #4881d90f
 def _paired_p(a:np.ndarray, b:np.ndarray, test:str) -> float:
     from scipy import stats
     d = a - b
@@ -478,6 +496,8 @@ def to_markdown(df, # a pandas DataFrame, e.g. from `compare_methods`
     lines = ['| ' + ' | '.join(cols) + ' |', '|' + '|'.join([' --- '] + [' ---: '] * len(df.columns)) + '|']
     return '\n'.join(lines + ['| ' + ' | '.join(r) + ' |' for r in rows])
 
+
+# %% ../nbs/08_evaluation.ipynb #9919e0ca
 def compare_methods(results:dict, # method name -> list of scores, one per seed (same seeds, same order, for all)
                     baseline:str='CE', # the method every other one is compared with
                     test:str='ttest', # 'ttest' (paired t-test) or 'wilcoxon' (signed-rank; needs >= 6 seeds to reach p < 0.05)
@@ -503,3 +523,4 @@ def compare_methods(results:dict, # method name -> list of scores, one per seed 
         shown = df.rename(columns={'diff': f'diff vs {baseline}', 'p': f'p ({"paired t" if test == "ttest" else "Wilcoxon"})'})
         print(to_markdown(shown))
     return df
+

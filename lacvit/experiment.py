@@ -29,10 +29,12 @@ from .distributed import launcher_ctx, is_main_process
 __all__ = ['RunFailed', 'resolve_classes', 'check_size', 'make_dls', 'StepCounter', 'fit_options', 'failure_reasons',
            'run_method', 'tune_grid', 'tune_method', 'run_train', 'run_compare']
 
-# %% ../nbs/13_experiment.ipynb #d390d692
+# %% ../nbs/13_experiment.ipynb #b3fd5b13
 class RunFailed(RuntimeError):
     "A run that trained but is no result (it diverged, skipped most steps, or ended at chance accuracy): exit code 1"
 
+
+# %% ../nbs/13_experiment.ipynb #4c939c6b
 def resolve_classes(spec:str|None, # comma-separated class names, or 'transfer'/'pretrain' (the Fashion-MNIST halves)
                     dataset:str, # the dataset's name
                    ) -> list|None:
@@ -43,6 +45,8 @@ def resolve_classes(spec:str|None, # comma-separated class names, or 'transfer'/
         return list(TRANSFER_CLASSES if spec == 'transfer' else PRETRAIN_CLASSES)
     return [c.strip() for c in spec.split(',') if c.strip()]
 
+
+# %% ../nbs/13_experiment.ipynb #5ddd219b
 @functools.lru_cache(maxsize=32)
 def check_size(arch:str, # timm architecture
                size:int|None, # the image size asked for (None: the architecture's own)
@@ -59,6 +63,8 @@ def check_size(arch:str, # timm architecture
                                           f"be a multiple of {patch[-1]} (its own is {native[-1]})")
     return size
 
+
+# %% ../nbs/13_experiment.ipynb #3c16d2ef
 def make_dls(s:Settings, # the run's settings
              size:int, # image size (see `check_size`)
             ):
@@ -69,6 +75,8 @@ def make_dls(s:Settings, # the run's settings
     if s.bs > n: raise UsageError(f"--bs {s.bs} is larger than the training set ({n} images): use --bs {max(1, n//4)} or less")
     return dls
 
+
+# %% ../nbs/13_experiment.ipynb #3c545a59
 class StepCounter(Callback):
     "Counts the optimiser steps taken and skipped over every fit of a learner (fastai's cancel events)"
     order = 95
@@ -85,6 +93,8 @@ class StepCounter(Callback):
         "Restore the counts of a checkpoint"
         self.taken, self.skipped = d['taken'], d['skipped']
 
+
+# %% ../nbs/13_experiment.ipynb #64f61239
 def fit_options(learn, # the run's learner
                 s:Settings, # the run's settings
                ) -> dict:
@@ -93,8 +103,7 @@ def fit_options(learn, # the run's learner
     if s.compile: check_compile(learn.dls.device)
     return dict(precision=s.precision, compile=s.compile, layer_decay=s.layer_decay)
 
-
-# %% ../nbs/13_experiment.ipynb #46cf5c9a
+# %% ../nbs/13_experiment.ipynb #5120dda0
 def _majority(dl) -> float:
     y = torch.cat([torch.as_tensor(b[1]).reshape(-1) for b in dl]).long()
     return (torch.bincount(y).max().float() / len(y)).item()
@@ -113,6 +122,8 @@ def failure_reasons(m:dict, # metrics of a run
             break
     return out
 
+
+# %% ../nbs/13_experiment.ipynb #548ead20
 def _views(s, size, dls, n_views, colour):
     if s.aug == 'auto': return None
     return ViewAugment.from_preset(s.aug, size, n_views, flip=(getattr(dls, 'views', None) or {}).get('flip', True), colour=colour)
@@ -174,7 +185,8 @@ def run_method(method:str, # 'probe', 'ce', 'lacvit', 'simclr' or 'npair'
     m['failed'] = failure_reasons(m)
     return learn, m
 
-# %% ../nbs/13_experiment.ipynb #59910581
+
+# %% ../nbs/13_experiment.ipynb #6d4bb22d
 def tune_grid(method:str, # the method to tune
               s:Settings, # the run's settings: the grid is centred on its learning rate
              ) -> list:
@@ -187,6 +199,8 @@ def tune_grid(method:str, # the method to tune
         return [dict(lr=lr * f, tau=t, aug=a) for a in augs for t in (0.1, 0.2) for f in (0.5, 1, 2)]
     return [dict(lr=lr * f, aug=a) for a in augs for f in (0.125, 0.25, 0.5, 1, 2, 4)]
 
+
+# %% ../nbs/13_experiment.ipynb #87859398
 def tune_method(method:str, # the method to tune
                 s:Settings, # the settings the trials start from (its seed is the tuning seed)
                 grid:list|None=None, # trials (default: `tune_grid`)
@@ -207,6 +221,7 @@ def tune_method(method:str, # the method to tune
     if not ok: raise RunFailed(f"every trial of {method} failed: " + '; '.join(t['failed'][0] for t in trials))
     best = max(ok, key=lambda t: (t['valid_acc'], -t['valid_loss']))
     return dict(method=method, trials=trials, selected=best['change'], settings=asdict(replace(s, **best['change'])))
+
 
 # %% ../nbs/13_experiment.ipynb #d0e8af20
 def _run_or_resume(folder, key, method, s, log, score_test=True, keep=None):

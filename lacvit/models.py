@@ -176,13 +176,17 @@ def convert_state_dict(state_dict:dict, # checkpoint tensors (already unwrapped,
                              "matching kwargs to create_encoder):\n  " + "\n  ".join(bad))
     return sd, dropped, notes
 
-# %% ../nbs/01_models.ipynb #4aa967ed
+# %% ../nbs/01_models.ipynb #676fbecc
 class CheckpointWarning(UserWarning):
     "Keys of a checkpoint that do not fit the encoder: missing (left at init) or unexpected (ignored)"
 
+
+# %% ../nbs/01_models.ipynb #368bfc2b
 class CheckpointInfo(UserWarning):
     "Keys dropped on purpose (classifier head, pretraining-only parts) or converted while loading a checkpoint"
 
+
+# %% ../nbs/01_models.ipynb #1d37b09a
 def _mismatch_msg(name, missing, unexpected)->str:
     msg = f"Checkpoint {name} does not fit the encoder:"
     if missing: msg += f"\n  missing keys, left at their initial values ({len(missing)}): {missing}"
@@ -222,6 +226,7 @@ def load_encoder_checkpoint(model:nn.Module, # the encoder to load into (in plac
         warnings.warn(f"Loaded {name}; " + "; ".join(info), CheckpointInfo, stacklevel=2)
     model.checkpoint_report = report
     return report
+
 
 # %% ../nbs/01_models.ipynb #515d8d10
 def _timm_model(arch, **kw):
@@ -311,7 +316,7 @@ def model_input_size(model:nn.Module, # a `LaCViTModel` or a timm encoder
     "Side of the square images the model's encoder expects, from its timm `pretrained_cfg`"
     return encoder_config(getattr(model, 'encoder', model))['input_size'][-1]
 
-# %% ../nbs/01_models.ipynb #6eaa13a1
+# %% ../nbs/01_models.ipynb #ca275493
 class ProjectionHead(nn.Sequential):
     "Linear(dim, dim) -> ReLU -> Linear(dim, proj_dim), output L2-normalised"
     def __init__(self, dim:int, # input feature size (the encoder's num_features)
@@ -323,6 +328,8 @@ class ProjectionHead(nn.Sequential):
         "L2-normalised projection [B, proj_dim] of features `x`"
         return F.normalize(super().forward(x), dim=-1)
 
+
+# %% ../nbs/01_models.ipynb #f4bf08ef
 class LaCViTModel(nn.Module):
     "Encoder + projection head (stage 1) + linear task head (stage 2)"
     def __init__(self, encoder:nn.Module, # pooled-feature encoder, e.g. from `create_encoder`; needs `num_features`
@@ -369,7 +376,10 @@ class LaCViTModel(nn.Module):
         nn.init.zeros_(self.head.bias)
         return self
 
+
+# %% ../nbs/01_models.ipynb #4131ff3d
 def lacvit_splitter(model:LaCViTModel, # the model whose parameters to split
                    )->list:
     "Parameter groups for fastai discriminative learning rates: [encoder, projection head + task head]"
     return [params(model.encoder), params(model.projector) + params(model.head)]
+

@@ -60,10 +60,12 @@ class Settings:
         "The weight decay the encoder trains with: `wd`, else the optimiser's default"
         return self.wd if self.wd is not None else (0.05 if self.opt == 'adamw' else 1e-4)
 
-# %% ../nbs/12_options.ipynb #84ae2745
+# %% ../nbs/12_options.ipynb #38be9b7c
 class UsageError(ValueError):
     "A bad command-line value or combination of values: reported in full, exit code 2"
 
+
+# %% ../nbs/12_options.ipynb #756b36b8
 def flag(name:str, # a field of `Settings` (or another option's name)
         ) -> str:
     "The command-line spelling of option `name`"
@@ -230,7 +232,7 @@ def dataset_key(name:str, # a dataset name; case, '-' and '_' are ignored, and a
     if k is None: raise UsageError(f"Unknown dataset {name!r}; choose one of {list(DATASET_NAMES)} (case, '-' and '_' are ignored)")
     return k
 
-# %% ../nbs/12_options.ipynb #9f36f26c
+# %% ../nbs/12_options.ipynb #d1b8e009
 _TYPES = {'int': int, 'float': float, 'str': str, 'int|None': int, 'float|None': float, 'str|None': str}
 
 class _Renamed(argparse.Action):
@@ -269,12 +271,17 @@ def parser(command:str, # 'train' or 'compare'
     p.add_argument('--debug', action='store_true', help="show the full traceback of an error")
     return p
 
+
+# %% ../nbs/12_options.ipynb #50e2a701
 def settings_from_args(args:argparse.Namespace, # parsed by `parser`
                       ) -> Settings:
     "The `Settings` in parsed command-line arguments"
     return Settings(**{f.name: getattr(args, f.name) for f in fields(Settings)})
 
+
+# %% ../nbs/12_options.ipynb #6c85e9ff
 def given_options(argv:list, # the command-line arguments after the command
                  ) -> set:
     "Names of the options set explicitly in `argv` (`--head-lr 0.1` -> 'head_lr')"
     return {a[2:].split('=')[0].replace('-', '_').removeprefix('no_') for a in argv if a.startswith('--')}
+

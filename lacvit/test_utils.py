@@ -44,7 +44,7 @@ def tiny_learner(seed:int=0, # seed of the split, the initialisation and the shu
     learn.logger = lambda *a, **k: None
     return learn
 
-# %% ../nbs/15_test_utils.ipynb #994e9e1d
+# %% ../nbs/15_test_utils.ipynb #a0ab0d95
 class KillAt(Callback):
     "Kill this process with SIGKILL in the fit whose checkpoint is for `stage`: after epoch `epoch` (or at its batch `iteration`)"
     order = 90 # after `ResumeCheckpoint` (65) has written the epoch's state
@@ -61,6 +61,8 @@ class KillAt(Callback):
     def after_epoch(self):
         if self.iteration is None and self._here(): os.kill(os.getpid(), signal.SIGKILL)
 
+
+# %% ../nbs/15_test_utils.ipynb #3ed984b7
 def fork_call(fn, # called without arguments in a forked child process
              ) -> int:
     "Exit status of `fn()` run in a forked child: 0 ok, 1 exception, minus the signal number if a signal killed it"
@@ -73,6 +75,7 @@ def fork_call(fn, # called without arguments in a forked child process
         finally: os._exit(code)
     _, status = os.waitpid(pid, 0)
     return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+
 
 # %% ../nbs/15_test_utils.ipynb #76696bae
 RESUME_SCENARIOS = { # name: (fit, kill points (stage, epoch, iteration))
@@ -240,7 +243,7 @@ def _call_each(calls:list) -> list:
     "Results of `fn(*args, **kwargs)` for each `(fn, args, kwargs)` in `calls` (several experiments in one launch)"
     return [fn(*args, **kwargs) for fn, args, kwargs in calls]
 
-# %% ../nbs/15_test_utils.ipynb #b71e62cc
+# %% ../nbs/15_test_utils.ipynb #2133c439
 def _spawned(rank, fn, args, kwargs, folder, nprocs, threads):
     "One process of `run_processes`: the variables a launcher sets, a gloo process group, the call, its result saved"
     os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(nprocs), LOCAL_WORLD_SIZE=str(nprocs))
@@ -268,6 +271,8 @@ def run_processes(fn, # an importable (module-level) function, called as `fn(*ar
                                    "its processes were killed (a collective that not every process called?)")
         return [torch.load(f'{d}/out{r}.pt', weights_only=True) for r in range(nprocs)] # tensors, numbers, lists, dicts
 
+
+# %% ../nbs/15_test_utils.ipynb #fb7e8220
 def deal_check(n:int=37, # items of the loader
                bs:int=4, # batch size per process
                shuffle:bool=True, # shuffle (each process's loader has its own generator: only rank 0's may count)
@@ -284,6 +289,8 @@ def deal_check(n:int=37, # items of the loader
     rows = torch.tensor([i for b in mine for i in b], dtype=torch.long).repeat_interleave(2) # two rows per item, as views
     return dict(mine=mine, gathered=gathered, passed=sdl.gather_pass(rows).tolist(), n_batches=len(sdl))
 
+
+# %% ../nbs/15_test_utils.ipynb #01c4d8ca
 def views_check(x:torch.Tensor, # the global batch [N, 3, H, W] in [0, 1]; each process takes its equal share
                 n_views:int=2, # views per image
                 hw:torch.Tensor=None, # [N, 2] each image's size: `x` is a uint8 batch of padded full-resolution sources
@@ -298,6 +305,7 @@ def views_check(x:torch.Tensor, # the global batch [N, 3, H, W] in [0, 1]; each 
     mine = x[rank * B:(rank + 1) * B]
     if hw is not None: mine = TensorImage(mine); mine.source_hw = hw[rank * B:(rank + 1) * B]
     return draw_views(mine, ViewAugment(size or x.shape[-1], n_views=n_views), Renormalizer())
+
 
 # %% ../nbs/15_test_utils.ipynb #25698d8e
 def ddp_learner(bs:int=32, # the global batch: each of the launcher's processes gets `bs // world_size` images
