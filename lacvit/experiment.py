@@ -24,6 +24,8 @@ from .runfolder import claim_folder, command_processes
 from .tables import NAMES, results_table, compare_table, tuning_report
 from .pretrain import TRANSFER_CLASSES, PRETRAIN_CLASSES
 from .distributed import launcher_ctx, is_main_process
+from .runlog import EpochTable, search_table, check_loggers
+from .html_report import report_html
 
 # %% auto #0
 __all__ = ['RunFailed', 'resolve_classes', 'check_size', 'make_dls', 'StepCounter', 'fit_options', 'failure_reasons',
@@ -133,7 +135,8 @@ def run_method(method:str, # 'probe', 'ce', 'lacvit', 'simclr' or 'npair'
                ckpt:str|Path|None=None, # folder for resumable state of this run
                resume:bool=False, # continue from the state in `ckpt` where there is some
                score_test:bool=True, # score the test set (False: validation only, for tuning)
-               log=None, # where the fits report their progress (default: silent)
+               log=None, # where the fits report their progress, a table per stage (default: silent)
+               cbs=None, # callbacks added to the learner (the command's `RunLogs`)
               ) -> tuple:
     "Train `method` from a fresh encoder and score it: returns `(learner, metrics)`"
     if method not in METHODS: raise UsageError(f"Unknown method {method!r}: choose from {', '.join(METHODS)}")
@@ -144,7 +147,7 @@ def run_method(method:str, # 'probe', 'ce', 'lacvit', 'simclr' or 'npair'
     dls = make_dls(s, size)
     learn = lacvit_learner(dls, enc, opt_func=adamw if s.opt == 'adamw' else sgd_momentum)
     fast = fit_options(learn, s)
-    learn.remove_cb(ProgressCallback)
+    learn.remove_cb(ProgressCallback); learn.add_cbs(([EpochTable()] if log else []) + list(cbs or []))
     learn.logger = log or (lambda *a, **k: None)
     counter = StepCounter(); learn.add_cb(counter)
     ck = None if ckpt is None else Path(ckpt)
@@ -165,6 +168,7 @@ def run_method(method:str, # 'probe', 'ce', 'lacvit', 'simclr' or 'npair'
         if 'the run is diverging' in str(e): raise RunFailed(f"{method} diverged: {str(e).splitlines()[-1].strip()}") from None
         raise
     train_time = time.time() - t0
+    for st in (st for st in learn.stages if 'head_fit' in st): learn.logger(search_table(st['head_fit']))
     first = next((st for st in learn.stages if 'head_fit' not in st), None)
     m = dict(method=method, seed=s.seed, dataset=s.dataset, arch=s.arch, n_train=len(dls.train_ds),
              n_valid=len(dls.valid_ds), n_test=len(dls.test_ds), valid_acc=None, valid_loss=None,
@@ -229,7 +233,12 @@ def _run_or_resume(folder, key, method, s, log, score_test=True, keep=None):
     if r is not None: log(f"== {key}: finished earlier, read from {folder.path/'results'}"); return r
     log(f"== {NAMES[method]} on {s.dataset} (seed {s.seed})")
     ck = folder.ckpt(key)
-    learn, r = run_method(method, s, ck, resume=ck.exists(), score_test=score_test, log=log)
+    logs = folder.run_logs(key, s.log, dict(asdict(s), method=method))   # --log: one log per stage, under logs/
+    try:
+        learn, r = run_method(method, s, ck, resume=ck.exists(), score_test=score_test, log=log, cbs=logs and [logs])
+        if logs: logs.log_solved(learn)
+    finally:
+        if logs: logs.close()
     if keep: keep(learn, r)
     folder.save_result(key, r)
     folder.remove_checkpoint(key)
@@ -244,7 +253,7 @@ def run_train(s:Settings, # the run's settings
              ) -> list:
     "`lacvit train`: run `methods` on one seed, write the report, and return each method's metrics"
     methods = parse_methods(methods) if isinstance(methods, str) else list(methods)
-    check_settings(s, methods); check_size(s.arch, s.size)
+    check_settings(s, methods); check_size(s.arch, s.size); check_loggers(s.log)
     out = Path(out or f"lacvit_runs/{s.dataset}-{time.strftime('%Y%m%d-%H%M%S')}")
     with command_processes(): return _train(s, methods, out, force, resume, log if is_main_process() else (lambda *a, **k: None))
 
@@ -253,13 +262,16 @@ def _train(s, methods, out, force, resume, log):
     try:
         def keep(learn, r):
             folder.save_curves(learn, f"{r['method']}_loss.png"); folder.save_weights(learn, f"{r['method']}.safetensors", r)
+            folder.save_embeddings(learn, f"embeddings/{r['method']}.safetensors")
+            if s.export: folder.export_encoder(learn, f"export/{r['method']}")
         rows = [_run_or_resume(folder, f'{m}-seed{s.seed}', m, s, log, keep=keep) for m in methods]
         failed = {r['method']: r['failed'] for r in rows if r['failed']}
         table = results_table(rows)
         head = f"# lacvit train {s.dataset}: {'FAILED' if failed else 'done'}\n\n"
         folder.write('metrics.json', json.dumps(rows, indent=1))
         folder.write('summary.md', f"{head}Test set: {rows[0]['n_test']} images, seed {s.seed}, {s.epochs} encoder epochs.\n\n{table}\n")
-        log(f"\nTest set of {s.dataset}: {rows[0]['n_test']} images\n{table}\nReport written to {out}")
+        folder.write('report.html', lambda p: p.write_text(report_html(folder.path)))   # the page, from the files above
+        log(f"\nTest set of {s.dataset}: {rows[0]['n_test']} images\n{table}\nReport written to {out} (open {out/'report.html'})")
     except BaseException:
         folder.release(); raise
     folder.finish('failed' if failed else 'done')
@@ -280,7 +292,7 @@ def run_compare(s:Settings, # settings of every run (its seed is the first seed 
     "`lacvit compare`: every method on `seeds` seeds (tuned first with `tune`), paired tests; returns the report's data"
     methods = parse_methods(methods) if isinstance(methods, str) else list(methods)
     check_settings(s, methods); check_size(s.arch, s.size)
-    check_compare(seeds, test)
+    check_compare(seeds, test); check_loggers(s.log)
     out = Path(out or f"lacvit_runs/compare-{s.dataset}-{time.strftime('%Y%m%d-%H%M%S')}")
     with command_processes():
         return _compare(s, methods, seeds, tune, test, out, force, resume, log if is_main_process() else (lambda *a, **k: None))
@@ -301,7 +313,8 @@ def _compare(s, methods, seeds, tune, test, out, force, resume, log):
         for seed in range(s.seed, s.seed + seeds):
             for m in methods:
                 keep = (lambda learn, r: (folder.save_curves(learn, f"{r['method']}_loss.png"),
-                                          folder.save_embeddings(learn, f"embeddings/{r['method']}.safetensors"))) if seed == s.seed else None
+                                          folder.save_embeddings(learn, f"embeddings/{r['method']}.safetensors"),
+                                          s.export and folder.export_encoder(learn, f"export/{r['method']}"))) if seed == s.seed else None
                 rows.append(_run_or_resume(folder, f'{m}-seed{seed}', m, replace(chosen[m], seed=seed), log, keep=keep))
         failed = [f"{NAMES[r['method']]} seed {r['seed']}: {', '.join(r['failed'])}" for r in rows if r['failed']]
         parts = [f"### {k}\n\n{compare_table(rows, methods, k, test)}" for k in ('top1', 'knn', 'mean_cos', 'isotropy_norm')]
@@ -315,6 +328,7 @@ def _compare(s, methods, seeds, tune, test, out, force, resume, log):
                ("\n\n## Failed runs\n\n" + "\n".join(f"- {f}" for f in failed) if failed else '') + "\n")
         folder.write('metrics.json', json.dumps(rows, indent=1))
         folder.write('summary.md', txt)
+        folder.write('report.html', lambda p: p.write_text(report_html(folder.path)))
         log(txt + f"Report written to {out}")
     except BaseException:
         folder.release(); raise

@@ -9,12 +9,15 @@ from __future__ import annotations
 import contextlib, fcntl, json, os, shutil
 from pathlib import Path
 from typing import Callable
+from fastcore.basics import patch
 import torch
 import matplotlib.pyplot as plt
 from safetensors.torch import save_file
 from .options import UsageError
 from .evaluation import get_embeddings
 from .distributed import is_main_process, any_process
+from .runlog import RunLogs
+import lacvit.export # Learner.export_encoder
 
 
 # %% auto #0
@@ -143,6 +146,25 @@ class FolderReader:
     result, ckpt = RunFolder.result, RunFolder.ckpt
     save_result = write = save_curves = save_weights = save_embeddings = remove_checkpoint = finish = release = _nothing
 
+
+# %% ../nbs/13a_runfolder.ipynb #5001ffe8
+@patch
+def run_logs(self:RunFolder, key:str, # the run's name, e.g. 'lacvit-seed0': its logs are called `<key>-<stage>`
+             loggers:str|None, # --log: 'csv', 'tensorboard', 'wandb', comma-separated (None: no logs)
+             config:dict|None=None, # the run's settings, saved with each W&B run
+            ) -> RunLogs|None:
+    "The experiment logs of a run, under `logs/` (see `lacvit.runlog.RunLogs`); None without loggers"
+    return RunLogs(loggers, self.path/'logs', key, config) if loggers else None
+
+@patch
+def export_encoder(self:RunFolder, learn, # the trained learner
+                   name:str, # the folder in the report, e.g. 'export/lacvit'
+                  ):
+    "The learner's encoder in timm's Hugging Face layout (`Learner.export_encoder`), in the folder `name`"
+    return learn.export_encoder(self.path/name)
+
+FolderReader.run_logs = FolderReader.export_encoder = _nothing
+RunFolder._REPORT += ('logs', 'export', 'report.html')   # removed with the old report by --force
 
 # %% ../nbs/13a_runfolder.ipynb #d936767e
 @contextlib.contextmanager

@@ -24,7 +24,7 @@ from fastai.callback.core import Callback
 # %% auto #0
 __all__ = ['RESUME_SCENARIOS', 'DDP_FITS', 'DDP_VARIANTS', 'tiny_learner', 'KillAt', 'fork_call', 'resume_check', 'make_fixture',
            'sgd_replay', 'run_processes', 'deal_check', 'views_check', 'ddp_learner', 'ddp_variant', 'ddp_result_path',
-           'ddp_fit', 'run_ddp_fits']
+           'ddp_fit', 'run_ddp_fits', 'wandb_offline_runs', 'browser_check']
 
 # %% ../nbs/15_test_utils.ipynb #008c7795
 def tiny_learner(seed:int=0, # seed of the split, the initialisation and the shuffling
@@ -454,3 +454,55 @@ def run_ddp_fits(out, # folder for checkpoints, exports and results
         print(f"{name}{' without the ' + variant if variant else ''}, {world} process{'es' * (world > 1)}"
               f"{', resumed' if res.get('resumed') else ''}: {what} ({time.time() - t0:.1f} s)", flush=True)
 
+
+# %% ../nbs/15_test_utils.ipynb #fbfa9213
+def _wandb_records(fn:Path) -> list:
+    "The records of a W&B run file: a 7-byte header (':W&B', magic, version), then LevelDB's log of 32 KiB blocks"
+    from wandb.proto import wandb_internal_pb2
+    data, pos, buf, out = fn.read_bytes(), 7, b'', []
+    if data[:4] != b':W&B': raise ValueError(f"{fn} is not a W&B run file")
+    while pos + 7 <= len(data):
+        left = 32768 - pos % 32768
+        if left < 7: pos += left; continue
+        n, kind = int.from_bytes(data[pos+4:pos+6], 'little'), data[pos+6]
+        buf += data[pos+7:pos+7+n]; pos += 7 + n
+        if kind not in (1, 4): continue                                    # FIRST/MIDDLE parts of a longer record
+        r = wandb_internal_pb2.Record(); r.ParseFromString(buf); buf = b''; out.append(r)
+    return out
+
+def wandb_offline_runs(folder:str|Path, # a folder holding W&B's `wandb/offline-run-*` directories
+                       timeout:float=60, # seconds to wait for W&B's service to finish writing each run
+                      ) -> dict:
+    "The runs W&B wrote offline under `folder`: {display name: [each logged step's {key: value}]}, read from its `.wandb` files"
+    runs = {}
+    for fn in sorted(Path(folder).glob('wandb/offline-run-*/*.wandb')):
+        t0, recs = time.time(), _wandb_records(fn)
+        while not any(r.WhichOneof('record_type') == 'exit' for r in recs):   # W&B's service may still be writing it
+            if time.time() - t0 > timeout: raise TimeoutError(f"{fn}: W&B has not finished the run after {timeout} s")
+            time.sleep(0.5); recs = _wandb_records(fn)
+        name = next(r.run.display_name for r in recs if r.WhichOneof('record_type') == 'run')
+        runs[name] = [{i.key or '/'.join(i.nested_key): json.loads(i.value_json) for i in r.history.item}
+                      for r in recs if r.WhichOneof('record_type') == 'history']
+    return runs
+
+# %% ../nbs/15_test_utils.ipynb #8b98ed0c
+def browser_check(path:str|Path, # an HTML file
+                 ) -> dict|None:
+    "Open `path` in headless Chromium: its title, the number of tables and rows, each image's naturalWidth (None without Chromium)"
+    import shutil
+    chromium, driver = '/usr/bin/chromium', '/usr/bin/chromedriver'
+    try: from selenium import webdriver; from selenium.webdriver.chrome.service import Service
+    except ImportError: return None
+    if not (Path(chromium).exists() and Path(driver).exists()): return None
+    opts, profile = webdriver.ChromeOptions(), tempfile.mkdtemp()
+    opts.binary_location = chromium
+    for a in ('--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', f'--user-data-dir={profile}'): opts.add_argument(a)
+    d = webdriver.Chrome(options=opts, service=Service(executable_path=driver))
+    try:
+        d.get(Path(path).resolve().as_uri())
+        for _ in range(100):
+            if d.execute_script("return Array.from(document.images).every(i => i.complete)"): break
+            time.sleep(0.1)
+        return d.execute_script("return {title: document.title, tables: document.querySelectorAll('table').length, "
+                                "rows: document.querySelectorAll('tr').length, images: Array.from(document.images).map(i => i.naturalWidth)}")
+    finally: d.quit(); shutil.rmtree(profile, ignore_errors=True)

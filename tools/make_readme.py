@@ -16,8 +16,9 @@ def main(root=Path(__file__).resolve().parents[1]):
         if c.cell_type == 'markdown': parts.append(c.source)
         elif c.cell_type == 'code' and c.source.strip() and not c.source.lstrip().startswith('#|'):
             parts.append('```python\n' + c.source + '\n```')
-        elif c.cell_type == 'code' and re.search(r'^#\|\s*output:\s*asis', c.source, re.M):
-            # a table computed from saved results: its saved markdown output goes in, not its code
+        elif c.cell_type == 'code' and (re.search(r'^#\|\s*output:\s*asis', c.source, re.M) or
+                                        any('text/markdown' in o.get('data', {}) for o in c.get('outputs', []))):
+            # a table computed from saved results (shown with IPython's Markdown): its saved markdown goes in, not its code
             for o in c.get('outputs', []):
                 md = o.get('data', {}).get('text/markdown') if o.get('output_type') in ('display_data', 'execute_result') else None
                 if md is None and o.get('output_type') == 'stream': md = o.get('text')
