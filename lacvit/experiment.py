@@ -18,7 +18,7 @@ from .options import Settings, UsageError, check_settings, check_compare, parse_
 from .models import create_encoder, _check_name
 from .augment import ViewAugment
 from .datasets import get_dls, find_dataset, DATASET_VIEWS
-from .learner import lacvit_learner, adamw, sgd_momentum
+from .learner import lacvit_learner, adamw, sgd_momentum, precision_callbacks, check_compile
 from .evaluation import evaluate, get_embeddings, knn_accuracy, mean_cosine_similarity, partition_isotropy
 from .runfolder import claim_folder, command_processes
 from .tables import NAMES, results_table, compare_table, tuning_report
@@ -28,8 +28,8 @@ from .runlog import EpochTable, search_table, check_loggers
 from .html_report import report_html
 
 # %% auto #0
-__all__ = ['RunFailed', 'resolve_classes', 'check_size', 'default_bs', 'make_dls', 'StepCounter', 'failure_reasons', 'run_method',
-           'tune_grid', 'tune_method', 'run_train', 'run_compare']
+__all__ = ['RunFailed', 'resolve_classes', 'check_size', 'default_bs', 'make_dls', 'StepCounter', 'fit_options',
+           'failure_reasons', 'run_method', 'tune_grid', 'tune_method', 'run_train', 'run_compare']
 
 # %% ../nbs/13_experiment.ipynb #b3fd5b13
 class RunFailed(RuntimeError):
@@ -108,6 +108,15 @@ class StepCounter(Callback):
         self.taken, self.skipped = d['taken'], d['skipped']
 
 
+# %% ../nbs/13_experiment.ipynb #64f61239
+def fit_options(learn, # the run's learner
+                s:Settings, # the run's settings
+               ) -> dict:
+    "The speed and memory options of the fits (`precision`, `compile`, `layer_decay`), refused at once where this machine cannot do them"
+    precision_callbacks(learn, s.precision)             # before any method trains, the probe included
+    if s.compile: check_compile(learn.dls.device)
+    return dict(precision=s.precision, compile=s.compile, layer_decay=s.layer_decay)
+
 # %% ../nbs/13_experiment.ipynb #5120dda0
 def _majority(dl) -> float:
     y = torch.cat([torch.as_tensor(b[1]).reshape(-1) for b in dl]).long()
@@ -150,6 +159,7 @@ def run_method(method:str, # 'probe', 'ce', 'lacvit', 'simclr' or 'npair'
                          **({} if s.size is None or s.weights is not None else dict(img_size=size)))
     dls = make_dls(s, size)
     learn = lacvit_learner(dls, enc, opt_func=adamw if s.opt == 'adamw' else sgd_momentum)
+    fast = fit_options(learn, s)
     learn.remove_cb(ProgressCallback); learn.add_cbs(([EpochTable()] if log else []) + list(cbs or []))
     learn.logger = log or (lambda *a, **k: None)
     counter = StepCounter(); learn.add_cb(counter)
@@ -161,11 +171,12 @@ def run_method(method:str, # 'probe', 'ce', 'lacvit', 'simclr' or 'npair'
             if method == 'probe': learn.fit_head('linear')
             elif method == 'ce':
                 learn.fit_ce(s.epochs, lr=s.encoder_lr, wd=s.encoder_wd, sched=s.sched, aug=_views(s, size, dls, 1, False),
-                             resume_dir=ck, resume=exists('ce.safetensors'))
+                             resume_dir=ck, resume=exists('ce.safetensors'), **fast)
             else:
                 learn.fit_lacvit(s.epochs, method=method, lr=s.encoder_lr, wd=s.encoder_wd, tau=s.tau, sched=s.sched,
                                  aug=_views(s, size, dls, 2, True), head=s.head, head_epochs=s.head_epochs,
-                                 head_lr=s.head_lr, resume_dir=ck, resume=exists('contrastive.safetensors'))
+                                 head_lr=s.head_lr, resume_dir=ck, resume=exists('contrastive.safetensors'),
+                                 chunk_size=s.chunk_size, **fast)
     except RuntimeError as e:
         if 'the run is diverging' in str(e): raise RunFailed(f"{method} diverged: {str(e).splitlines()[-1].strip()}") from None
         raise

@@ -22,6 +22,11 @@ from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy, top_k_accuracy
 from fastai.optimizer import SGD, Adam
 from fastai.callback.schedule import ParamScheduler, SchedCos, combined_cos
+from fastai.callback.fp16 import MixedPrecision
+from fastai.torch_core import params
+from fastcore.foundation import L
+from torch.amp import GradScaler
+from timm.models import group_parameters
 import fastai.callback.schedule # fit_one_cycle, fit_flat_cos
 from .models import create_encoder, encoder_config, LaCViTModel, lacvit_splitter, model_input_size
 from .augment import find_normalize, Renormalizer, ViewAugment
@@ -34,8 +39,9 @@ from .callback import (ContrastiveCallback, CONTRASTIVE_METHODS, HeadCallback, A
                              NonFiniteGuard)
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'HEADS', 'HEAD_INITS', 'top5_accuracy', 'default_metrics', 'adamw', 'sgd_momentum', 'add_normalize',
-           'check_input_size', 'lacvit_learner', 'fit_with']
+__all__ = ['SCHEDULES', 'PRECISIONS', 'HEADS', 'HEAD_INITS', 'top5_accuracy', 'default_metrics', 'adamw', 'sgd_momentum',
+           'add_normalize', 'check_input_size', 'lacvit_learner', 'fit_with', 'CPUMixedPrecision',
+           'precision_callbacks', 'check_compile', 'compiled', 'layer_decay_splitter', 'layer_decay_lr']
 
 # %% ../nbs/07_learner.ipynb #ce883df2
 def top5_accuracy(inp:torch.Tensor, # logits [B, n_classes]
@@ -161,12 +167,13 @@ def fit_with(learn:Learner, # the learner to fit
              wd=None, # weight decay (None: the optimiser's)
              cbs=None, # callbacks for this fit
              opt_func=None, # optimiser of this fit (default: the learner's)
+             splitter=None, # parameter groups of this fit (default: the learner's `splitter`)
             ):
     "Fit with a fresh optimiser from `opt_func` and fastai's fit for `sched`"
     if sched not in SCHEDULES: raise ValueError(f"Unknown schedule {sched!r}: choose one of {list(SCHEDULES)}")
     if not epochs: return
     for p in learn.model.parameters(): p.grad = None # a gradient left by an earlier fit would let the optimiser decay
-    learn.opt = ifnone(opt_func, learn.opt_func)(learn.splitter(learn.model), lr=learn.lr) # weights it does not train
+    learn.opt = ifnone(opt_func, learn.opt_func)(ifnone(splitter, learn.splitter)(learn.model), lr=learn.lr) # weights it does not train
     if not learn.wd_bn_bias:
         for p in learn._bn_bias_state(True): p['do_wd'] = False
     getattr(learn, SCHEDULES[sched])(epochs, lr, wd=wd, cbs=cbs)
@@ -184,7 +191,86 @@ def _frozen(module):
     finally:
         for p, f in zip(module.parameters(), flags): p.requires_grad_(f)
 
+def _fast(learn, lr, precision, layer_decay):
+    "(callbacks, splitter, lr) of a fit with these options"
+    cbs = precision_callbacks(learn, precision)
+    if layer_decay is None: return cbs, None, lr
+    return cbs, layer_decay_splitter, layer_decay_lr(learn, lr, layer_decay)
+
 def _checkpoint(folder, stage, fit, resume): return [ResumeCheckpoint(Path(folder)/f'{stage}.safetensors', fit, resume=resume)] if folder is not None else []
+
+# %% ../nbs/07_learner.ipynb #6c4560e8
+PRECISIONS = ('fp32', 'bf16', 'fp16')
+
+class CPUMixedPrecision(MixedPrecision):
+    "fastai's `MixedPrecision` with bf16 autocast on the CPU (fastai's own autocasts CUDA only); no loss scaling"
+    def __init__(self): super().__init__('bf16')
+    def before_fit(self):
+        self.autocast, self.learn.scaler, self.scales = torch.autocast('cpu', dtype=torch.bfloat16), GradScaler('cpu', enabled=False), L()
+
+def precision_callbacks(learn:Learner, # the learner about to fit
+                        precision:str='fp32', # 'fp32', 'bf16' or 'fp16'
+                       ) -> list:
+    "The callbacks of a fit in `precision`: fastai's `MixedPrecision` on CUDA, `CPUMixedPrecision` for bf16 on a CPU"
+    if precision not in PRECISIONS: raise ValueError(f"Unknown precision {precision!r}: choose one of {PRECISIONS}")
+    if precision == 'fp32': return []
+    if any(isinstance(cb, MixedPrecision) for cb in learn.cbs):
+        raise ValueError(f"precision={precision!r}: this learner already trains in mixed precision (`to_fp16`/`to_bf16`); "
+                         "call `learn.to_fp32()` first, or leave precision='fp32'")
+    dev = next(learn.model.parameters()).device
+    if dev.type == 'cuda': return [MixedPrecision(precision)]
+    if dev.type == 'cpu' and precision == 'bf16': return [CPUMixedPrecision()]
+    raise ValueError(f"precision={precision!r} needs a CUDA GPU ({'fp16 needs loss scaling, which runs on CUDA only' if precision == 'fp16' else 'mixed precision runs on CUDA, and in bf16 on the CPU'}); "
+                     f"the model is on {dev.type}: use precision='bf16' on a CPU, or 'fp32'")
+
+_COMPILE_ERRORS = {} # device type -> why torch.compile failed there ('' when it works)
+
+def check_compile(device, # the device the model is on
+                 ):
+    "Raise a clear error when `torch.compile` cannot compile here (checked once per device type, on a tiny function)"
+    dt = torch.device(device).type
+    if dt not in _COMPILE_ERRORS:
+        try: torch.compile(lambda x: torch.sin(x) * 2 + 1)(torch.ones(4, device=device)); _COMPILE_ERRORS[dt] = ''
+        except Exception as e: _COMPILE_ERRORS[dt] = f"{type(e).__name__}: {(str(e).strip().splitlines() or [''])[0]}"
+    if _COMPILE_ERRORS[dt]:
+        raise ValueError(f"torch.compile cannot compile on this machine's {dt} ({_COMPILE_ERRORS[dt]}). On a CPU it needs "
+                         "a working C++ compiler (e.g. `apt install g++`); or train without compiling (compile=False, "
+                         "or drop --compile)")
+
+@contextmanager
+def compiled(module:nn.Module, # compiled in place: its weights keep their names
+             on:bool=True, # False: the block runs `module` as it is
+            ):
+    "`module` compiled with `torch.compile` inside the block, eager again after it"
+    if not on: yield module; return
+    check_compile(next(module.parameters()).device)
+    module.compile()
+    try: yield module
+    finally: module._compiled_call_impl = None # what `nn.Module.compile` set
+
+def layer_decay_splitter(model:nn.Module, # a `LaCViTModel` (or one wrapped in DDP)
+                        ) -> list:
+    "Parameter groups: timm's layer groups of the encoder (embeddings first, then block by block), then both heads"
+    m = getattr(model, 'module', model)
+    enc = m.encoder
+    if not hasattr(enc, 'group_matcher'):
+        raise ValueError(f"layer_decay needs timm's layer groups (`group_matcher`), which {type(enc).__name__} does not "
+                         "define: leave layer_decay unset for this encoder")
+    layer = group_parameters(enc, enc.group_matcher(coarse=False), reverse=True)
+    groups = [[] for _ in range(max(layer.values()) + 1)]
+    for name, p in enc.named_parameters(): groups[layer.get(name, len(groups) - 1)].append(p)
+    return [g for g in groups if g] + [params(m.projector) + params(m.head)]
+
+def layer_decay_lr(learn:Learner, # the learner (its model gives the number of groups)
+                   lr:float, # the heads' learning rate (the peak of the schedule)
+                   decay:float, # each group trains at `decay` times the rate of the group above it
+                  ) -> slice:
+    "The fastai `slice` that gives the groups of `layer_decay_splitter` the rates lr*decay^k, k counted down from the heads"
+    if isinstance(lr, slice): raise ValueError("layer_decay sets every group's rate from one peak rate: pass lr as a number, not a slice")
+    _check_number('layer_decay', decay)
+    if decay > 1: raise ValueError(f"layer_decay must be in (0, 1], got {decay!r}")
+    return slice(lr * decay ** (len(layer_decay_splitter(learn.model)) - 1), lr)
+
 
 # %% ../nbs/07_learner.ipynb #edda1313
 @patch
@@ -201,6 +287,9 @@ def fit_contrastive(self:Learner,
                     sched:str='one_cycle', # 'one_cycle', 'flat_cos' or 'cos'
                     opt_func=None, # optimiser of this stage (default: the learner's)
                     chunk_size:int|None=None, # gradient caching: the encoder sees chunks of this many views
+                    precision:str='fp32', # 'fp32', or mixed precision 'bf16'/'fp16' (see `precision_callbacks`)
+                    compile:bool=False, # compile the encoder with `torch.compile` for this fit
+                    layer_decay:float|None=None, # each block at this times the next one's rate (None: one rate)
                     resume_dir:str|Path|None=None, # folder for resumable state (contrastive.safetensors), saved after every epoch
                     resume:bool=False, # continue from the state in `resume_dir`
                     cbs=None, # extra callbacks
@@ -215,10 +304,13 @@ def fit_contrastive(self:Learner,
     self.model.requires_grad_(True)
     self.logger(f"stage 1: {method} contrastive training, {epochs} epochs, lr {lr}, tau {tau}")
     cb = ContrastiveCallback(aug, method=method, tau=tau, base_tau=base_tau, n_views=n_views)
-    fit = _fit_id(self, stage='contrastive', method=method, lr=str(lr), tau=tau, n_views=n_views, sched=sched, wd=wd)
+    fit = _fit_id(self, stage='contrastive', method=method, lr=str(lr), tau=tau, n_views=n_views, sched=sched, wd=wd,
+                  precision=precision, layer_decay=layer_decay)
+    pcbs, split, lr = _fast(self, lr, precision, layer_decay)
     model.chunk_size, before = chunk_size, (self.loss_func, self.metrics, self.model.training)
     try:
-        with _frozen(model.head): fit_with(self, sched, epochs, lr, wd, [cb] + _checkpoint(resume_dir, 'contrastive', fit, resume) + listify(cbs), opt_func)
+        with _frozen(model.head), compiled(model.encoder, compile and epochs > 0):
+            fit_with(self, sched, epochs, lr, wd, [cb] + pcbs + _checkpoint(resume_dir, 'contrastive', fit, resume) + listify(cbs), opt_func, split)
     except BaseException: # fastai skips `after_fit` when a fit raises: put back the task's loss, metrics and mode
         self.loss_func, self.metrics = before[:2]; self.model.train(before[2]); raise
     finally: model.chunk_size = None
@@ -328,6 +420,9 @@ def fit_ce(self:Learner,
            freeze_epochs:int=0, # first train the head alone for this many epochs (as `fine_tune`)
            aug=None, # training `ViewAugment` (default: the data's crop and flip, `default_views`)
            opt_func=None, # optimiser (default: the learner's)
+           precision:str='fp32', # 'fp32', or mixed precision 'bf16'/'fp16' (see `precision_callbacks`)
+           compile:bool=False, # compile the encoder with `torch.compile` for the fine-tuning
+           layer_decay:float|None=None, # each block at this times the next one's rate (None: one rate, or `lr`'s slice)
            resume_dir:str|Path|None=None, # folder for resumable state of the fine-tuning (ce.safetensors), saved after every epoch
            resume:bool=False, # continue from the state in `resume_dir`
            cbs=None, # extra callbacks
@@ -337,17 +432,20 @@ def fit_ce(self:Learner,
     _check_number('epochs', epochs, strict=False, integer=True, none_ok=False); _check_lr(lr); _check_number('wd', wd, strict=False)
     if head_init not in HEAD_INITS: raise ValueError(f"Unknown head_init {head_init!r}: choose one of {HEAD_INITS}")
     if resume and resume_dir is None: raise ValueError("resume=True needs `resume_dir`: the folder of the fit's resumable state")
+    pcbs, split, lr_ld = _fast(self, lr, precision, layer_decay) # bad options refused before anything trains
     self.stages = []
     if head_init == 'probe': self.fit_head('linear')
     elif head_init == 'random': model.reset_head(); self.opt = None
-    cbs = [AugmentCallback(aug)] + listify(cbs)
+    cbs = [AugmentCallback(aug)] + pcbs + listify(cbs)
     if freeze_epochs:
         self.freeze()
         with _frozen(model.projector): fit_with(self, sched, freeze_epochs, lr.stop if isinstance(lr, slice) else lr, wd, cbs, opt_func)
     self.unfreeze()
     self.logger(f"CE fine-tuning of the whole network, {epochs} epochs, lr {lr}")
-    fit = _fit_id(self, stage='ce', lr=str(lr), sched=sched, wd=wd, head_init=head_init, freeze_epochs=freeze_epochs)
-    with _frozen(model.projector): fit_with(self, sched, epochs, lr, wd, cbs + _checkpoint(resume_dir, 'ce', fit, resume), opt_func)
+    fit = _fit_id(self, stage='ce', lr=str(lr), sched=sched, wd=wd, head_init=head_init, freeze_epochs=freeze_epochs,
+                  precision=precision, layer_decay=layer_decay)
+    with _frozen(model.projector), compiled(model.encoder, compile and epochs > 0):
+        fit_with(self, sched, epochs, lr_ld, wd, cbs + _checkpoint(resume_dir, 'ce', fit, resume), opt_func, split)
     if epochs: _record_stage(self, 'CE fine-tuning')
     if refit_head: self.fit_head('linear')
     self.model.requires_grad_(True)

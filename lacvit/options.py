@@ -42,10 +42,10 @@ class Settings:
     sched:str = _opt('one_cycle', "learning-rate schedule of the encoder's training: one_cycle (warm-up, then cosine), cos (the authors') or flat_cos", choices=('one_cycle', 'cos', 'flat_cos'))
     wd:float|None = _opt(None, "weight decay of the encoder's training (default: 0.05 with adamw, 1e-4 with sgd)")
     num_workers:int|None = _opt(None, "DataLoader worker processes (default: min(8, cores) for image files, 0 for in-memory arrays)")
-    precision:str = _opt('fp32', "training precision: fp32, or bf16/fp16 mixed precision", choices=('fp32', 'bf16', 'fp16'))
-    chunk_size:int|None = _opt(None, "gradient caching: encode each contrastive batch in chunks of this many images (same gradients, less memory)")
-    compile:bool = _opt(False, "compile the encoder with torch.compile")
-    layer_decay:float|None = _opt(None, "layer-wise learning-rate decay: each transformer block trains at this times the next block's rate")
+    precision:str = _opt('fp32', "training precision: fp32, or bf16/fp16 mixed precision (bf16 also on a CPU; fp16 needs a CUDA GPU)", choices=('fp32', 'bf16', 'fp16'))
+    chunk_size:int|None = _opt(None, "gradient caching: stage 1 runs the encoder on chunks of this many views of each batch and recomputes their activations in backward (same gradients, less memory)")
+    compile:bool = _opt(False, "compile the encoder with torch.compile (on a CPU this needs a C++ compiler)")
+    layer_decay:float|None = _opt(None, "layer-wise learning-rate decay: each transformer block trains at this times the next block's rate, the heads at the full rate (0.65-0.75 in the MAE and BEiT recipes)")
     label_noise:float = _opt(0., "fraction of the labelled pool (training and validation) given a wrong label, drawn from the other classes")
     imbalance:float = _opt(1., "long-tailed training set: class sizes fall exponentially, largest / smallest = this (1: as the data comes)")
     log:str|None = _opt(None, "experiment logs, comma-separated: csv, tensorboard, wandb")
@@ -120,6 +120,9 @@ def check_keywords(*accepts, # callables that the decorated function passes its 
                    **renamed:str): # old keyword name -> what to pass instead
     "Decorator: refuse an old keyword naming the new one, and an unknown one naming the close ones (difflib), with a `TypeError`"
     def deco(f):
+        ps = list(inspect.signature(f).parameters.values())
+        if ps and ps[0].name == 'self' and ps[0].annotation is not ps[0].empty and '.' not in f.__qualname__:
+            f.__qualname__ = f"{getattr(ps[0].annotation, '__name__', ps[0].annotation)}.{f.__name__}" # a method `@patch` adds
         known, name = [], f.__qualname__.removesuffix('.__init__')
         @functools.wraps(f)
         def _f(*args, **kwargs):
