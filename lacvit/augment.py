@@ -155,12 +155,14 @@ def _aa_crops(x, p, V, size):
     return torch.where(p['flip'].view(-1, 1, 1, 1), out.flip(-1), out)
 
 @patch
-@torch.no_grad()
 def apply(self:ViewAugment,
           x, # float images [B, 3, H, W] in [0, 1]
           p:dict, # parameters of the B * V views, from `get_params`
           antialias:bool=False): # filter shrinking crops, as PIL and torchvision's `resized_crop` (full-resolution sources)
     "Views [B, V, 3, *size] of images `x` [B, 3, H, W] with parameters `p` from `get_params`"
+    with torch.no_grad(): return _apply(self, x, p, antialias)
+
+def _apply(self, x, p, antialias):
     B, C, H, W = x.shape
     V, (sh, sw) = p['top'].shape[0] // B, self.size
     if antialias: out = (_aa_crops if x.device.type == 'cpu' else _aa_views)(x, p, V, self.size)
@@ -175,6 +177,7 @@ def apply(self:ViewAugment,
     if len(idx): out.index_copy_(0, idx, rgb_to_gray(out.index_select(0, idx)).expand(-1, 3, -1, -1))
     return out.view(B, V, C, sh, sw)
 
+# %% ../nbs/02_augment.ipynb #1878c8jt
 def _jitter(self, x, p):
     "ColorJitter in each view's own random order: 4 steps, each one op per view"
     f = p['factors']

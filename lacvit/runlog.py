@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv, importlib.util, numbers, sys
 from pathlib import Path
 from fastai.imports import noop   # fastai's own: `no_logging` sets it (fastcore has another)
+from fastcore.basics import patch
 from fastai.learner import Recorder
 from fastai.callback.core import Callback
 from fastai.callback.progress import CSVLogger
@@ -16,7 +17,7 @@ from .options import UsageError, LOGGERS
 from .distributed import is_main_process
 
 # %% auto #0
-__all__ = ['text_table', 'search_table', 'EpochTable', 'check_loggers', 'RunLogs', 'log_solved']
+__all__ = ['text_table', 'search_table', 'EpochTable', 'check_loggers', 'RunLogs']
 
 # %% ../nbs/17_runlog.ipynb #29413011
 def _cell(v, digits):
@@ -178,6 +179,7 @@ def _log_search(self:RunLogs, hf, stage):
         run.summary.update(dict(chosen_wd=hf.wd, **{f'chosen_{k}': v for k, v in hf.chosen.items() if isinstance(v, (int, float)) and k != 'wd'}))
         run.finish()
 
+@patch
 def log_solved(self:RunLogs, learn, # the learner, after its fits
               ):
     "Log the stages solved outside fastai's loop (the linear head by L-BFGS): one row per weight decay tried"
@@ -187,4 +189,3 @@ def log_solved(self:RunLogs, learn, # the learner, after its fits
         self.logdir.mkdir(parents=True, exist_ok=True)
         _log_search(self, st['head_fit'], self._stage_name('head-linear'))
     self.n_solved = len(solved)
-RunLogs.log_solved = log_solved
