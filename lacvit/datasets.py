@@ -6,7 +6,7 @@ Docs: https://lacvit.github.io/lacvit/datasets.html.md"""
 
 # %% ../nbs/04_datasets.ipynb #c4d7f1da
 from __future__ import annotations
-import difflib, gzip, inspect, os, warnings
+import gzip, inspect, os, warnings
 from functools import lru_cache, partial
 from pathlib import Path
 
@@ -14,7 +14,7 @@ import numpy as np
 from fastcore.basics import listify
 from fastcore.meta import delegates
 from fastai.data.external import untar_data, URLs
-from .options import dataset_key, DATASET_NAMES
+from .options import dataset_key, refuse_unknown, DATASET_NAMES
 from fastai.data.core import TfmdDL, FilteredBase
 from fastai.data.load import DataLoader
 from .data import dls_from_items, dataset_block, DataBlockWithTest, DatasetItems, stratified_split, IMAGE_EXTS
@@ -75,14 +75,10 @@ _DL_ARGS = {p for f in (TfmdDL.__init__, FilteredBase.dataloaders, DataBlockWith
 
 def _check_kwargs(fn, kwargs, known):
     "Refuse keyword arguments of `fn` that nothing downstream takes (fastai's loaders would drop them silently), naming close ones"
-    bad = [k for k in kwargs if k not in known]
-    if not bad: return
     own = [p for p in inspect.signature(fn).parameters if p != 'kwargs'] + list(_BLOCK_ARGS)
     own = list(dict.fromkeys(o for o in own if o not in ('source', 'read')))
-    hints = [f"{k!r}" + (f" (did you mean {' or '.join(map(repr, close))}?)" if (close := difflib.get_close_matches(k, sorted({*own, *known}), 3, 0.6)) else '')
-             for k in bad]
     dl = ", and fastai's DataLoader arguments (num_workers, val_bs, ...)" if 'num_workers' in known else ''
-    raise TypeError(f"{fn.__name__}() got unknown argument(s) {', '.join(hints)}. It takes: {', '.join(own)}{dl}")
+    refuse_unknown(fn.__name__, kwargs, {*own, *known}, takes=', '.join(own) + dl)
 
 def _dataset_block(fn, path, read, **kwargs):
     "`dataset_block(path, read, ...)` for block function `fn`, refusing unknown keyword arguments"

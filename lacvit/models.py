@@ -20,7 +20,7 @@ from timm.models import (build_model_with_cfg, generate_default_cfgs, get_arch_n
 from timm.models.vision_transformer import VisionTransformer, checkpoint_filter_fn as _vit_filter_fn
 from fastai.torch_core import params
 from .gradcache import chunked_forward
-from .options import check_keywords, WEIGHTS_NOT_CHECKPOINT
+from .options import check_keywords, did_you_mean, WEIGHTS_NOT_CHECKPOINT
 
 
 # %% auto #0
@@ -237,9 +237,8 @@ def _timm_model(arch, **kw):
         if not m: raise
         cls = getattr(sys.modules.get(model_entrypoint(get_arch_name(arch)).__module__), m[1], None)
         names = set(inspect.signature(timm.create_model).parameters) | (set(inspect.signature(cls).parameters) if cls else set())
-        close = difflib.get_close_matches(m[2], sorted(names - {'kwargs'}), n=3, cutoff=0.6)
         raise TypeError(f"{arch}: neither timm.create_model nor {m[1]} takes the keyword `{m[2]}`" +
-                        (f" (did you mean {' or '.join(f'`{c}`' for c in close)}?)" if close else '')) from None
+                        did_you_mean(m[2], names - {'kwargs'})) from None
     except Exception as e:
         if type(e).__name__ not in ('LocalEntryNotFoundError', 'OfflineModeIsEnabled') and not isinstance(e, ConnectionError): raise
         why = 'HF_HUB_OFFLINE=1' if os.environ.get('HF_HUB_OFFLINE', '0') not in ('0', '', 'false', 'False') else 'no connection to the Hub'

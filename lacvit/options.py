@@ -11,9 +11,9 @@ from dataclasses import dataclass, field, fields, asdict, replace
 
 # %% auto #0
 __all__ = ['MIN_BATCH', 'WEIGHTS_NOT_CHECKPOINT', 'RESUME_DIR_NOT_CHECKPOINT', 'LOGGERS', 'METHODS', 'DATASET_NAMES',
-           'DATASET_ALIASES', 'Settings', 'UsageError', 'flag', 'check_number', 'check_batch', 'check_keywords',
-           'check_settings', 'check_compare', 'parse_methods', 'dataset_key', 'parser', 'settings_from_args',
-           'given_options']
+           'DATASET_ALIASES', 'Settings', 'UsageError', 'flag', 'check_number', 'check_batch', 'did_you_mean',
+           'refuse_unknown', 'check_keywords', 'check_settings', 'check_compare', 'parse_methods', 'dataset_key',
+           'parser', 'settings_from_args', 'given_options']
 
 # %% ../nbs/12_options.ipynb #4364e355
 def _opt(default, help, **kw): return field(default=default, metadata=dict(help=help, **kw))
@@ -116,6 +116,23 @@ def _params(f):
     ps = inspect.signature(f).parameters.values()
     return {p.name for p in ps if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}, any(p.kind == p.VAR_KEYWORD for p in ps)
 
+def did_you_mean(word:str, # what was given
+                 choices, # the names it could have meant
+                ) -> str:
+    "' (did you mean `a` or `b`?)' for the names of `choices` close to `word` (difflib), or ''"
+    close = difflib.get_close_matches(word, sorted(choices), n=3, cutoff=0.6)
+    return f" (did you mean {' or '.join(f'`{c}`' for c in close)}?)" if close else ''
+
+def refuse_unknown(name:str, # the function the keywords were given to, for the message
+                   kwargs, # the keywords given
+                   known, # the keywords it takes
+                   takes:str='', # what to list after "It takes:" (nothing when empty)
+                  ):
+    "Raise a `TypeError` naming each keyword of `kwargs` that is not `known`, with the close known ones"
+    bad = [k for k in kwargs if k not in known]
+    if bad: raise TypeError(f"{name}() got an unexpected keyword argument {', '.join(f'`{k}`' + did_you_mean(k, known) for k in bad)}"
+                            + (f". It takes: {takes}" if takes else ''))
+
 def check_keywords(*accepts, # callables that the decorated function passes its `**kwargs` on to
                    **renamed:str): # old keyword name -> what to pass instead
     "Decorator: refuse an old keyword naming the new one, and an unknown one naming the close ones (difflib), with a `TypeError`"
@@ -132,12 +149,7 @@ def check_keywords(*accepts, # callables that the decorated function passes its 
                 (names, more), others = _params(f), [_params(a.__init__ if isinstance(a, type) else a) for a in accepts]
                 open_ = (more and not accepts) or any(m for _, m in others)
                 known.append(None if open_ else names.union(*(n for n, _ in others)))
-            bad = [k for k in kwargs if known[0] is not None and k not in known[0]]
-            if bad:
-                hints = [f"`{k}`" + (f" (did you mean {' or '.join(f'`{c}`' for c in close)}?)"
-                                     if (close := difflib.get_close_matches(k, sorted(known[0]), n=3, cutoff=0.6)) else '')
-                         for k in bad]
-                raise TypeError(f"{name}() got an unexpected keyword argument {', '.join(hints)}")
+            if known[0] is not None: refuse_unknown(name, kwargs, known[0])
             return f(*args, **kwargs)
         return _f
     return deco
