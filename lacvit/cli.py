@@ -88,8 +88,8 @@ def _main(cmd, args, argv):
         if cmd == 'compare': check_compare(extra['seeds'], extra['test'])
         import matplotlib; matplotlib.use('Agg')
         warnings.filterwarnings('ignore', message='.*torch.jit.script.*')
-        from lacvit.experiment import run_train, run_compare, RunFailed
-        run = run_train if cmd == 'train' else run_compare
+        from lacvit.experiment import _checked_train, _checked_compare, RunFailed   # checked above: not again
+        run = _checked_train if cmd == 'train' else _checked_compare
         try: run(s, methods, out=args.out, force=args.force, resume=args.resume, **extra)
         except RunFailed as e:
             if args.debug: raise

@@ -21,7 +21,7 @@ from .datasets import get_dls, find_dataset, DATASET_VIEWS
 from .learner import lacvit_learner, adamw, sgd_momentum, precision_callbacks, check_compile
 from .evaluation import evaluate, get_embeddings, knn_accuracy, mean_cosine_similarity, partition_isotropy
 from .runfolder import claim_folder, command_processes
-from .tables import NAMES, results_table, compare_table, tuning_report
+from .tables import NAMES, results_table, compare_table, tuning_report, data_report
 from .pretrain import TRANSFER_CLASSES, PRETRAIN_CLASSES
 from .distributed import launcher_ctx, is_main_process
 from .runlog import EpochTable, search_table, check_loggers
@@ -268,7 +268,11 @@ def run_train(s:Settings, # the run's settings
              ) -> list:
     "`lacvit train`: run `methods` on one seed, write the report, and return each method's metrics"
     methods = parse_methods(methods) if isinstance(methods, str) else list(methods)
-    check_settings(s, methods); check_size(s.arch, s.size); check_loggers(s.log)
+    return _checked_train(check_settings(s, methods), methods, out, force, resume, log)
+
+def _checked_train(s, methods, out=None, force=False, resume=False, log=print):
+    "`run_train` of settings `check_settings` passed (the command checks them before torch is imported)"
+    check_size(s.arch, s.size); check_loggers(s.log)
     out = Path(out or f"lacvit_runs/{s.dataset}-{time.strftime('%Y%m%d-%H%M%S')}")
     with command_processes(): return _train(s, methods, out, force, resume, log if is_main_process() else (lambda *a, **k: None))
 
@@ -281,7 +285,7 @@ def _train(s, methods, out, force, resume, log):
             if s.export: folder.export_encoder(learn, f"export/{r['method']}")
         rows = [_run_or_resume(folder, f'{m}-seed{s.seed}', m, s, log, keep=keep) for m in methods]
         failed = {r['method']: r['failed'] for r in rows if r['failed']}
-        table = results_table(rows)
+        table = results_table(rows) + (f"\n\n{data}" if (data := data_report(rows)) else '')
         head = f"# lacvit train {s.dataset}: {'FAILED' if failed else 'done'}\n\n"
         folder.write('metrics.json', json.dumps(rows, indent=1))
         folder.write('summary.md', f"{head}Test set: {rows[0]['n_test']} images, seed {s.seed}, {s.epochs} encoder epochs.\n\n{table}\n")
@@ -307,8 +311,12 @@ def run_compare(s:Settings, # settings of every run (its seed is the first seed 
                ) -> dict:
     "`lacvit compare`: every method on `seeds` seeds (tuned first with `tune`), paired tests; returns the report's data"
     methods = parse_methods(methods) if isinstance(methods, str) else list(methods)
-    check_settings(s, methods); check_size(s.arch, s.size)
-    check_compare(seeds, test); check_loggers(s.log)
+    check_compare(seeds, test)
+    return _checked_compare(check_settings(s, methods), methods, seeds, tune, grid, test, out, force, resume, log)
+
+def _checked_compare(s, methods, seeds=5, tune=False, grid=None, test='ttest', out=None, force=False, resume=False, log=print):
+    "`run_compare` of settings `check_settings` and `check_compare` passed (the command checks them before torch is imported)"
+    check_size(s.arch, s.size); check_loggers(s.log)
     out = Path(out or f"lacvit_runs/compare-{s.dataset}-{time.strftime('%Y%m%d-%H%M%S')}")
     with command_processes():
         return _compare(s, methods, seeds, tune, test, out, force, resume, log if is_main_process() else (lambda *a, **k: None), grid)
@@ -341,7 +349,8 @@ def _compare(s, methods, seeds, tune, test, out, force, resume, log, grid=None):
         txt = (f"# lacvit compare {s.dataset}: {'FAILED' if failed else 'done'}\n\n{len(methods)} methods x {seeds} seeds "
                f"({', '.join(str(x) for x in range(s.seed, s.seed + seeds))}), test set {rows[0]['n_test']} images, "
                f"{s.epochs} encoder epochs, {(time.time() - t0)/60:.1f} min. {how} Paired {'t-test' if test == 'ttest' else 'Wilcoxon test'} "
-               f"over seeds.\n\n" + "\n\n".join(parts) + ("\n\n## Tuning\n\n" + tuning_report(tuning) if tune else '') +
+               f"over seeds.\n\n" + "\n\n".join(parts) + (f"\n\n{data}" if (data := data_report(rows)) else '') +
+               ("\n\n## Tuning\n\n" + tuning_report(tuning) if tune else '') +
                ("\n\n## Failed runs\n\n" + "\n".join(f"- {f}" for f in failed) if failed else '') + "\n")
         folder.write('metrics.json', json.dumps(rows, indent=1))
         folder.write('summary.md', txt)

@@ -55,6 +55,7 @@ def default_metrics(n_classes:int, # number of classes of the task
     "Accuracy, plus top-5 accuracy when there are more than 10 classes"
     return [accuracy] + ([top5_accuracy] if n_classes > 10 else [])
 
+# %% ../nbs/07_learner.ipynb #cb031342
 def adamw(params, # parameters or parameter groups, as fastai's `opt_func` receives them
           lr, # learning rate
           wd:float=0.05, # decoupled weight decay
@@ -96,6 +97,7 @@ def check_input_size(dls:DataLoaders, # the data
                          "dynamic_img_size=True).") from None
     finally: enc.train()
 
+# %% ../nbs/07_learner.ipynb #944b750d
 @check_keywords(Learner, checkpoint=WEIGHTS_NOT_CHECKPOINT)
 def lacvit_learner(dls:DataLoaders, # image DataLoaders (e.g. from `lacvit.datasets.get_dls`), float images in [0,1]
                    arch:str|nn.Module, # a timm model name, an encoder, or a `LaCViTModel`
@@ -223,6 +225,7 @@ def precision_callbacks(learn:Learner, # the learner about to fit
     raise ValueError(f"precision={precision!r} needs a CUDA GPU ({'fp16 needs loss scaling, which runs on CUDA only' if precision == 'fp16' else 'mixed precision runs on CUDA, and in bf16 on the CPU'}); "
                      f"the model is on {dev.type}: use precision='bf16' on a CPU, or 'fp32'")
 
+# %% ../nbs/07_learner.ipynb #d4104549
 _COMPILE_ERRORS = {} # device type -> why torch.compile failed there ('' when it works)
 
 def check_compile(device, # the device the model is on
@@ -248,6 +251,7 @@ def compiled(module:nn.Module, # compiled in place: its weights keep their names
     try: yield module
     finally: module._compiled_call_impl = None # what `nn.Module.compile` set
 
+# %% ../nbs/07_learner.ipynb #b3eda9c0
 def layer_decay_splitter(model:nn.Module, # a `LaCViTModel` (or one wrapped in DDP)
                         ) -> list:
     "Parameter groups: timm's layer groups of the encoder (embeddings first, then block by block), then both heads"

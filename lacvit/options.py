@@ -166,10 +166,8 @@ LOGGERS = ('csv', 'tensorboard', 'wandb')
 def check_settings(s:Settings, # the settings to check
                    methods:list|None=None, # the methods that will run (some checks depend on them)
                   ) -> Settings:
-    "Refuse a value that cannot work, naming its option; returns `s` (checked once: a second call with the same values returns at once)"
+    "Refuse a value that cannot work, naming its option; returns `s`"
     methods = list(methods or [])
-    key = (tuple(methods), tuple(asdict(s).items()))
-    if getattr(s, '_checked', None) == key: return s
     for name in ('epochs', 'seed'): _number(name, getattr(s, name), strict=False, integer=True)
     if s.bs is not None: _number('bs', s.bs, lo=1, strict=False, integer=True)
     for name in ('head_epochs', 'size', 'n_per_class', 'num_workers'):
@@ -208,7 +206,6 @@ def check_settings(s:Settings, # the settings to check
     if s.head == 'linear' and (s.head_epochs is not None or s.head_lr is not None):
         raise UsageError("--head-epochs and --head-lr apply to --head sgd or finetune: the linear head is solved to "
                          "convergence, with its weight decay chosen on the validation split")
-    s._checked = key
     return s
 
 

@@ -12,7 +12,7 @@ from .evaluation import compare_methods
 
 
 # %% auto #0
-__all__ = ['NAMES', 'verdicts', 'results_table', 'compare_table', 'tuning_report']
+__all__ = ['NAMES', 'verdicts', 'results_table', 'compare_table', 'tuning_report', 'data_report']
 
 # %% ../nbs/13b_tables.ipynb #76a48e7b
 NAMES = dict(probe='probe', ce='CE', lacvit='LaCViT', simclr='SimCLR', npair='N-pair')
@@ -87,4 +87,33 @@ def tuning_report(tuning:dict, # method -> result of `tune_method`
                          f"{' (failed: ' + o['failed'][0] + ')' if o['failed'] else ''} |")
         parts.append('\n'.join(lines))
     return '\n\n'.join(parts)
+
+
+# %% ../nbs/13b_tables.ipynb #fe442fc4
+def data_report(rows:list, # metrics of the runs of one report (one or more seeds)
+               ) -> str:
+    "Markdown on the training data of a run with label noise or a long tail: labels flipped, class sizes, per-class test accuracy ('' otherwise)"
+    st = rows[0].get('settings') or {}
+    noise, imb = st.get('label_noise', 0) or 0, st.get('imbalance', 1) or 1
+    if not noise and imb == 1: return ''
+    parts = ['## Training data']
+    fl = [r['flipped'] for r in rows if r.get('flipped')]
+    if noise and fl:
+        m = {k: np.mean([f[k] for f in fl]) for k in ('pool', 'train', 'valid')}
+        parts.append(f"Label noise {noise:g} asked: {m['pool']:.4f} of the labelled pool got a wrong label ({m['train']:.4f} of the "
+                     f"training images, {m['valid']:.4f} of the validation images{', mean over seeds' if len(fl) > 1 else ''}); "
+                     "the test labels are untouched.")
+    if imb > 1:
+        first = min(rows, key=lambda r: r['seed'])
+        cs = first['class_sizes']
+        parts.append(f"Imbalance {imb:g} asked: training images per class after the validation split (seed {first['seed']}), "
+                     f"largest first: {', '.join(map(str, cs))}; largest / smallest {max(cs) / max(min(cs), 1):.1f}. "
+                     "Test accuracy of each class (mean over seeds), in the same order:")
+        methods = list(dict.fromkeys(r['method'] for r in rows))
+        lines = ['| method | ' + ' | '.join(f'{k + 1}' for k in range(len(cs))) + ' | mean per class |', '|---|' + '---:|' * (len(cs) + 1)]
+        for m in methods:
+            pc = np.array([r['per_class'] for r in rows if r['method'] == m and r.get('per_class')], dtype=float)
+            if len(pc): lines.append(f"| {NAMES[m]} | " + ' | '.join(f'{v:.2f}' for v in np.nanmean(pc, 0)) + f" | {np.nanmean(pc):.4f} |")
+        parts.append('\n'.join(lines))
+    return '\n\n'.join(parts) + '\n'
 
