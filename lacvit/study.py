@@ -102,7 +102,7 @@ def _ci(d):
 def study_table(out:str|Path, # the study's folder (one report per regime)
                 key:str='top1', # the metric: 'top1', 'mean_class_acc', 'knn', ...
                ):
-    "A DataFrame, one row per finished regime and method: the mean of `key`, and the paired difference vs CE and vs the probe (95 % interval, p)"
+    "A DataFrame, one row per finished regime and method: the mean of `key`, and the paired difference vs CE and vs the probe (95 % interval, p, q)"
     import pandas as pd
     from scipy import stats
     rows = []
@@ -127,4 +127,11 @@ def study_table(out:str|Path, # the study's folder (one report per regime)
                 row[f'vs_{b}'], row[f'ci_{b}'] = _ci(diff)
                 row[f'p_{b}'] = float(stats.ttest_rel([v[k] for k in common], [by[b][k] for k in common]).pvalue) if np.std(diff) > 0 else float('nan')
             rows.append(row)
-    return pd.DataFrame(rows)
+    t = pd.DataFrame(rows)
+    for b in ('ce', 'probe'):                       # q: Benjamini-Hochberg over the regimes, per method and baseline
+        if f'p_{b}' not in t: continue
+        t[f'q_{b}'] = np.nan
+        for m, g in t.groupby('method'):
+            ok = g[f'p_{b}'].notna()
+            if ok.any(): t.loc[g.index[ok], f'q_{b}'] = stats.false_discovery_control(g.loc[ok, f'p_{b}'].to_numpy(), method='bh')
+    return t
