@@ -21,7 +21,7 @@ from .datasets import get_dls, find_dataset, DATASET_VIEWS
 from .learner import lacvit_learner, adamw, sgd_momentum, precision_callbacks, check_compile
 from .evaluation import evaluate, get_embeddings, knn_accuracy, mean_cosine_similarity, partition_isotropy
 from .runfolder import claim_folder, command_processes
-from .tables import NAMES, results_table, compare_table, tuning_report, data_report
+from .tables import NAMES, results_table, compare_table, tuning_report, data_report, loss_warnings
 from .pretrain import TRANSFER_CLASSES, PRETRAIN_CLASSES
 from .distributed import launcher_ctx, is_main_process
 from .runlog import EpochTable, search_table, check_loggers
@@ -285,7 +285,8 @@ def _train(s, methods, out, force, resume, log):
             if s.export: folder.export_encoder(learn, f"export/{r['method']}")
         rows = [_run_or_resume(folder, f'{m}-seed{s.seed}', m, s, log, keep=keep) for m in methods]
         failed = {r['method']: r['failed'] for r in rows if r['failed']}
-        table = results_table(rows) + (f"\n\n{data}" if (data := data_report(rows)) else '')
+        table = results_table(rows) + (f"\n\n{data}" if (data := data_report(rows)) else '') + \
+                ("\n\n## Warnings\n\n" + "\n".join(f"- {w}" for w in warn) if (warn := loss_warnings(rows)) else '')
         head = f"# lacvit train {s.dataset}: {'FAILED' if failed else 'done'}\n\n"
         folder.write('metrics.json', json.dumps(rows, indent=1))
         folder.write('summary.md', f"{head}Test set: {rows[0]['n_test']} images, seed {s.seed}, {s.epochs} encoder epochs.\n\n{table}\n")
@@ -351,7 +352,8 @@ def _compare(s, methods, seeds, tune, test, out, force, resume, log, grid=None):
                f"{s.epochs} encoder epochs, {(time.time() - t0)/60:.1f} min. {how} Paired {'t-test' if test == 'ttest' else 'Wilcoxon test'} "
                f"over seeds.\n\n" + "\n\n".join(parts) + (f"\n\n{data}" if (data := data_report(rows)) else '') +
                ("\n\n## Tuning\n\n" + tuning_report(tuning) if tune else '') +
-               ("\n\n## Failed runs\n\n" + "\n".join(f"- {f}" for f in failed) if failed else '') + "\n")
+               ("\n\n## Failed runs\n\n" + "\n".join(f"- {f}" for f in failed) if failed else '') +
+               ("\n\n## Warnings\n\n" + "\n".join(f"- {w}" for w in warn) if (warn := loss_warnings(rows)) else '') + "\n")
         folder.write('metrics.json', json.dumps(rows, indent=1))
         folder.write('summary.md', txt)
         folder.write('report.html', lambda p: p.write_text(report_html(folder.path)))

@@ -83,13 +83,14 @@ def run_study(regimes:list, # dicts of `Settings` fields to change per regime (a
 # %% ../nbs/19_study.ipynb #867fa666
 _FM = dict(dataset='fashion_mnist', classes='transfer')
 REGIMES = ([dict(n_per_class=n) for n in (5, 10, 30)] + [dict(_FM, n_per_class=n) for n in (5, 10)] +   # few images
-           [dict(n_per_class=30, seeds=3, **o) for o in (dict(label_noise=0.4), dict(imbalance=10))] +   # cheap first looks at noise, imbalance
-           [dict(n_per_class=100), dict(n_per_class=30, seeds=3, label_noise=0.2), dict(_FM, n_per_class=30)] +
+           [dict(n_per_class=30, **o) for o in (dict(label_noise=0.4), dict(imbalance=10))] +           # first looks at noise, imbalance
+           [dict(n_per_class=100), dict(n_per_class=30, label_noise=0.2), dict(_FM, n_per_class=30)] +
            [dict(n_per_class=100, **o) for o in (dict(label_noise=0.2), dict(label_noise=0.4), dict(imbalance=10), dict(imbalance=50))] +
-           [dict(_FM, n_per_class=100), dict(methods='probe,ce,lacvit,simclr,npair')] +      # all data, N-pair once
-           [dict(label_noise=p) for p in (0.2, 0.4)] + [dict(n_per_class=30, seeds=3, imbalance=50)] +
+           [dict(_FM, n_per_class=100), dict(methods='probe,ce,lacvit,simclr,npair')] +      # all of digits, N-pair once
+           [dict(label_noise=p) for p in (0.2, 0.4)] + [dict(n_per_class=30, imbalance=50)] +
            [dict(_FM, n_per_class=100, **o) for o in (dict(label_noise=0.2), dict(label_noise=0.4), dict(imbalance=10), dict(imbalance=50))] +
-           [dict(imbalance=r) for r in (10, 50)])
+           [dict(imbalance=r) for r in (10, 50)] +
+           [dict(_FM, n_per_class=300, **o) for o in (dict(), dict(imbalance=50), dict(label_noise=0.4))])  # the reproduction's size
 
 # %% ../nbs/19_study.ipynb #ae38c7b1
 def _ci(d):

@@ -12,7 +12,7 @@ from .evaluation import compare_methods
 
 
 # %% auto #0
-__all__ = ['NAMES', 'verdicts', 'results_table', 'compare_table', 'tuning_report', 'data_report']
+__all__ = ['NAMES', 'verdicts', 'results_table', 'compare_table', 'tuning_report', 'data_report', 'loss_warnings']
 
 # %% ../nbs/13b_tables.ipynb #76a48e7b
 NAMES = dict(probe='probe', ce='CE', lacvit='LaCViT', simclr='SimCLR', npair='N-pair')
@@ -117,3 +117,12 @@ def data_report(rows:list, # metrics of the runs of one report (one or more seed
         parts.append('\n'.join(lines))
     return '\n\n'.join(parts) + '\n'
 
+
+# %% ../nbs/13b_tables.ipynb #7dc905ba
+def loss_warnings(rows:list, # metrics of the runs of one report
+                 ) -> list:
+    "One line per run whose encoder training loss did not fall from its first epoch to its last"
+    return [f"{NAMES[r['method']]} seed {r['seed']}: the encoder's training loss went from {r['loss_first']:.3f} to "
+            f"{r['loss_last']:.3f}, it did not fall (a learning rate too high for this seed, or too few epochs)"
+            for r in rows if r.get('loss_first') is not None and r.get('loss_last') is not None and r['loss_last'] >= r['loss_first']
+            and (r.get('settings') or {}).get('epochs', 2) > 1]                         # one epoch: first is last
