@@ -7,7 +7,7 @@ Docs: https://lacvit.github.io/lacvit/options.html.md"""
 # %% ../nbs/12_options.ipynb #d14147ef
 from __future__ import annotations
 import argparse, difflib, functools, inspect, math, numbers
-from dataclasses import dataclass, field, fields, asdict, replace
+from dataclasses import dataclass, field, fields, replace
 
 # %% auto #0
 __all__ = ['MIN_BATCH', 'WEIGHTS_NOT_CHECKPOINT', 'RESUME_DIR_NOT_CHECKPOINT', 'LOGGERS', 'METHODS', 'DATASET_NAMES',
