@@ -276,6 +276,10 @@ def _checked_train(s, methods, out=None, force=False, resume=False, log=print):
     out = Path(out or f"lacvit_runs/{s.dataset}-{time.strftime('%Y%m%d-%H%M%S')}")
     with command_processes(): return _train(s, methods, out, force, resume, log if is_main_process() else (lambda *a, **k: None))
 
+def _warnings_md(rows):
+    "The report's warnings section (`loss_warnings`), or ''"
+    return "\n\n## Warnings\n\n" + "\n".join(f"- {w}" for w in warn) if (warn := loss_warnings(rows)) else ''
+
 def _train(s, methods, out, force, resume, log):
     folder = claim_folder(out, dict(command='train', settings=asdict(s), methods=methods), force=force, resume=resume)
     try:
@@ -285,8 +289,7 @@ def _train(s, methods, out, force, resume, log):
             if s.export: folder.export_encoder(learn, f"export/{r['method']}")
         rows = [_run_or_resume(folder, f'{m}-seed{s.seed}', m, s, log, keep=keep) for m in methods]
         failed = {r['method']: r['failed'] for r in rows if r['failed']}
-        table = results_table(rows) + (f"\n\n{data}" if (data := data_report(rows)) else '') + \
-                ("\n\n## Warnings\n\n" + "\n".join(f"- {w}" for w in warn) if (warn := loss_warnings(rows)) else '')
+        table = results_table(rows) + (f"\n\n{data}" if (data := data_report(rows)) else '') + _warnings_md(rows)
         head = f"# lacvit train {s.dataset}: {'FAILED' if failed else 'done'}\n\n"
         folder.write('metrics.json', json.dumps(rows, indent=1))
         folder.write('summary.md', f"{head}Test set: {rows[0]['n_test']} images, seed {s.seed}, {s.epochs} encoder epochs.\n\n{table}\n")
@@ -353,7 +356,7 @@ def _compare(s, methods, seeds, tune, test, out, force, resume, log, grid=None):
                f"over seeds.\n\n" + "\n\n".join(parts) + (f"\n\n{data}" if (data := data_report(rows)) else '') +
                ("\n\n## Tuning\n\n" + tuning_report(tuning) if tune else '') +
                ("\n\n## Failed runs\n\n" + "\n".join(f"- {f}" for f in failed) if failed else '') +
-               ("\n\n## Warnings\n\n" + "\n".join(f"- {w}" for w in warn) if (warn := loss_warnings(rows)) else '') + "\n")
+               _warnings_md(rows) + "\n")
         folder.write('metrics.json', json.dumps(rows, indent=1))
         folder.write('summary.md', txt)
         folder.write('report.html', lambda p: p.write_text(report_html(folder.path)))

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 from .options import Settings, UsageError, parse_methods
 from .experiment import run_compare, RunFailed
+from .runfolder import write_atomic
 
 # %% auto #0
 __all__ = ['REGIMES', 'regime_name', 'study_grid', 'run_study', 'study_table']
@@ -48,7 +49,7 @@ def _seeds_ran(folder):
     fn, mf = Path(folder)/'run.json', Path(folder)/'metrics.json'
     if not (mf.exists() and fn.exists()) or _status(folder) not in ('done', 'failed'): return
     meta, n = json.loads(fn.read_text()), len({r['seed'] for r in json.loads(mf.read_text())})
-    if meta.get('seeds') != n: fn.write_text(json.dumps(dict(meta, seeds=n), indent=1))
+    if meta.get('seeds') != n: write_atomic(fn, json.dumps(dict(meta, seeds=n), indent=1))
 
 def run_study(regimes:list, # dicts of `Settings` fields to change per regime (and optionally 'methods', 'seeds'), in the order to run
               out:str|Path, # the study's folder: one `lacvit compare` report per regime in `out/<regime_name>`
