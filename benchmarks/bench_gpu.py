@@ -35,6 +35,7 @@ from lacvit.datasets import get_dls
 from lacvit.learner import lacvit_learner, adamw
 from lacvit.losses import LaCViTLoss
 from lacvit.models import create_encoder, encoder_config
+from bench_data import write_jpegs
 
 FULL = dict(arch='vit_base_patch16_224', size=224, sizes=(128, 256, 1024), chunk=256, precision='bf16',
             n_jpeg=1024, jpeg_wh=(500, 375), loader_bs=64)
@@ -110,21 +111,11 @@ def measure(fn, *args, dev):
     if dev.type == 'cuda': torch.cuda.empty_cache()
     return t, peak
 
-def write_jpegs(root, n, wh, seed=0):
-    "`n` JPEG files of `wh` pixels (smooth random colour fields) in two class folders"
-    from PIL import Image
-    rng = np.random.default_rng(seed)
-    for i in range(n):
-        small = rng.integers(0, 256, (wh[1] // 8 + 1, wh[0] // 8 + 1, 3), dtype=np.uint8)
-        im = Image.fromarray(small).resize(wh, Image.BILINEAR)
-        d = os.path.join(root, f'class{i % 2}'); os.makedirs(d, exist_ok=True)
-        im.save(os.path.join(d, f'{i:05d}.jpg'), quality=90)
-
 def loader_rates(cfg, workers):
     "Images per second of one training epoch of `get_dls('folder')` on JPEG files, per number of workers"
     rows = []
     with tempfile.TemporaryDirectory() as root:
-        write_jpegs(root, cfg['n_jpeg'], cfg['jpeg_wh'])
+        write_jpegs(root, cfg['n_jpeg'], cfg['jpeg_wh'], jitter=0, n_classes=2)  # bench_data's photos (a quarter portrait)
         for w in workers:
             dls = get_dls('folder', path=root, size=cfg['size'], bs=cfg['loader_bs'], seed=0, num_workers=w)
             n, t = 0, time.perf_counter()
